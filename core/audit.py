@@ -11,18 +11,25 @@ def audit_log_write(
     *,
     actor: Any,
     action: str,
-    obj: models.Model,
+    obj: models.Model | type[models.Model],
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    object_repr: str | None = None,
 ) -> AuditLog:
     """Record that ``actor`` did ``action`` to ``obj``. Call it inside the service's
-    transaction so that the record and the change commit or roll back together."""
+    transaction so that the record and the change commit or roll back together.
+
+    ``obj`` may be a model class for a change of many rows at once (an import); then say
+    what was changed in ``object_repr``."""
+    is_class = isinstance(obj, type)
+    if object_repr is None:
+        object_repr = str(obj._meta.verbose_name_plural if is_class else obj)
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=obj._meta.label_lower,
-        object_id=str(obj.pk or ""),
-        object_repr=str(obj)[:255],
+        object_id="" if is_class else str(obj.pk or ""),
+        object_repr=object_repr[:255],
         before=before,
         after=after,
     )

@@ -37,9 +37,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     Body shape: ``{"detail": "...", "code": "..."}`` plus field errors or ``extra``.
     """
     if isinstance(exc, ApplicationError):
-        return Response(
-            {"detail": exc.message, "code": exc.code, **exc.extra}, status=exc.status
-        )
+        return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail: Any = exc.message_dict

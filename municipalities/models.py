@@ -43,8 +43,9 @@ class Municipality(TimeStampedModel):
         MUNICIPAL_DISTRICT = "municipal_district", _("municipal district")
         URBAN_SETTLEMENT = "urban_settlement", _("urban settlement")
         RURAL_SETTLEMENT = "rural_settlement", _("rural settlement")
-        FEDERAL_CITY_TERRITORY = "federal_city_territory", _(
-            "intracity territory of a federal city"
+        FEDERAL_CITY_TERRITORY = (
+            "federal_city_territory",
+            _("intracity territory of a federal city"),
         )
 
     oktmo = models.CharField(
@@ -194,6 +195,11 @@ class Town(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def size_class_label(self) -> str:
+        # A GeneratedField gets no get_size_class_display().
+        return str(SizeClass(self.size_class).label) if self.size_class else ""
+
 
 class Indicator(TimeStampedModel):
     """An entry of the catalogue of socio-economic indicators."""
@@ -280,9 +286,7 @@ class Agreement(TimeStampedModel, VersionedModel):
     """An inter-municipal cooperation (IMC) arrangement and its legal form."""
 
     class LegalForm(models.TextChoices):
-        TRANSFER_OF_POWERS = "transfer_of_powers", _(
-            "transfer of powers (131-FZ art. 15 part 4)"
-        )
+        TRANSFER_OF_POWERS = "transfer_of_powers", _("transfer of powers (131-FZ art. 15 part 4)")
         COUNCIL = "council", _("council or association of municipalities")
         BUSINESS_COMPANY = "business_company", _("inter-municipal business company")
         NON_COMMERCIAL = "non_commercial", _("non-commercial organisation")
@@ -330,7 +334,7 @@ class Agreement(TimeStampedModel, VersionedModel):
     document = models.FileField(
         _("document"), upload_to="agreements/%Y/", blank=True, help_text=_("Scanned text.")
     )
-    municipalities = models.ManyToManyField(
+    municipalities: "models.ManyToManyField[Municipality, AgreementParty]" = models.ManyToManyField(
         Municipality,
         through="AgreementParty",
         related_name="agreements",
