@@ -7,4 +7,5 @@ from core.api.views import TokenObtainApi
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("", include("municipalities.api.urls")),
+    path("", include("strategies.api.urls")),
 ]
