@@ -140,10 +140,6 @@ class Municipality(TimeStampedModel):
         if self.parent_id is not None and self.parent_id == self.pk:
             raise ValidationError({"parent": gettext("A municipality cannot contain itself.")})
 
-    @property
-    def is_current(self) -> bool:
-        return self.valid_to is None
-
 
 class Town(TimeStampedModel):
     """A town (city) keyed by its 11-digit OKTMO code, with its population."""

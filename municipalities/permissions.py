@@ -47,15 +47,5 @@ def can_edit_agreement(user: Any, agreement: Agreement) -> bool:
     return can_create_agreement(user, party_ids)
 
 
-def can_see_agreement(user: Any, agreement: Agreement) -> bool:
-    """Signed-in users see agreements in force; drafts only their parties and administrators."""
-    if not (user and user.is_authenticated):
-        return False
-    if agreement.status != Agreement.Status.DRAFT or is_admin(user):
-        return True
-    party_ids = {party.municipality_id for party in agreement.parties.all()}
-    return bool(member_municipality_ids(user) & party_ids)
-
-
 def can_import_indicators(user: Any) -> bool:
     return is_admin(user)

@@ -13,7 +13,7 @@ from core.exceptions import ApplicationError
 from strategies import permissions, selectors, services
 from strategies.forms import CommentForm, ResolveForm, add_service_errors
 from strategies.models import Section
-from strategies.views.common import is_htmx, is_insider, login_required, section_for
+from strategies.views.common import is_htmx, login_required, section_for
 from strategies.views.section_page import comments_context, section_page
 
 # htmx stops polling when a poll answers 286 ("stop polling"): nobody to show it to.
@@ -90,7 +90,7 @@ def section_presence(request: HttpRequest, pk: int, section_pk: int) -> HttpResp
     if not request.user.is_authenticated:
         return HttpResponse(status=STOP_POLLING)
     section = section_for(request, pk, section_pk)
-    if not is_insider(request.user, section.strategy):
+    if not permissions.can_see_discussion(request.user, section.strategy):
         raise PermissionDenied
     others = services.presence_touch(actor=request.user, section=section)
     return render(request, "strategies/includes/presence.html", {"others": others})

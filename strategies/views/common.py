@@ -10,9 +10,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from municipalities.permissions import is_admin
-from strategies import permissions, selectors
-from strategies.models import Section, Strategy
+from strategies import selectors
+from strategies.models import Section
 
 View = Callable[..., HttpResponse]
 
@@ -54,9 +53,3 @@ def section_for(request: HttpRequest, pk: int, section_pk: int) -> Section:
     if section.strategy_id != pk:
         raise Http404
     return section
-
-
-def is_insider(user: Any, strategy: Strategy) -> bool:
-    """Members of the participants and administrators: they see the working side of a
-    strategy (comments, event log, who has a section open), not only its published text."""
-    return is_admin(user) or permissions.is_participant_member(user, strategy)

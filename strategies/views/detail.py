@@ -17,7 +17,6 @@ from strategies.models import Participation, Section, SignOff, Strategy, Strateg
 from strategies.monitoring import TargetCell, TargetRow, TargetStatus, target_table
 from strategies.summaries import financing_summary
 from strategies.transitions import TRANSITIONS, can_transition
-from strategies.views.common import is_insider
 
 EVENTS_SHOWN = 100
 # The transitions a person asks for on the page; "approve" follows the last sign-off.
@@ -172,7 +171,7 @@ def detail_page(
         for p in strategy.participations.all()
     ]
     sections = list(selectors.section_overview(strategy=strategy))
-    insider = is_insider(user, strategy)
+    insider = permissions.can_see_discussion(user, strategy)
     events = None
     if insider:
         events = _event_rows(

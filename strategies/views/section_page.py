@@ -11,7 +11,7 @@ from strategies import permissions, selectors
 from strategies.content import render_body
 from strategies.forms import CommentForm
 from strategies.models import Comment, Section
-from strategies.views.common import is_insider, section_for
+from strategies.views.common import section_for
 
 
 @dataclass
@@ -79,7 +79,7 @@ def section_page(
 ) -> HttpResponse:
     strategy = section.strategy
     previous, following = _neighbours(section)
-    insider = is_insider(request.user, strategy)
+    insider = permissions.can_see_discussion(request.user, strategy)
     context = {
         "section": "strategies",
         "strategy": strategy,
