@@ -16,7 +16,7 @@ help:
 	@echo "make test    - install, lint and run the whole suite on PostgreSQL and Redis"
 	@echo "make lint    - ruff (lint + format check) and mypy"
 	@echo "make serve   - run for real: gunicorn on DATABASE_URL (see README), plus 'make worker' and 'make beat'"
-	@echo "make bench   - the benchmarks in bench/ (PostgreSQL)"
+	@echo "make bench   - the benchmarks in bench/: indicator import, PDF, survey results (PostgreSQL)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "JointPlan needs Python 3.11 or newer"; exit 1; }
@@ -73,6 +73,8 @@ beat: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev services
 	$(BIN)/python bench/import_indicators.py
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/surveys.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.models import AuditLog
+from core.models import AuditLog, DocumentExport, OutboxMessage
 
 
 @admin.register(AuditLog)
@@ -20,4 +20,32 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DocumentExport)
+class DocumentExportAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "object_id", "format", "status", "pages", "attempts"]
+    list_filter = ["status", "kind", "format"]
+    search_fields = ["object_id", "content_hash"]
+    readonly_fields = [field.name for field in DocumentExport._meta.fields]
+
+    # Jobs change only through the pipeline (request, task, sweeper).
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "task", "status", "attempts", "created_at", "done_at"]
+    list_filter = ["status", "task"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

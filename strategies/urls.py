@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from strategies import views
+from strategies.views import exports
 
 app_name = "strategies"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", views.strategy_list, name="strategy_list"),
     path("new/", views.strategy_create, name="strategy_create"),
     path("<int:pk>/", views.strategy_detail, name="strategy_detail"),
+    path("<int:pk>/document/", exports.strategy_export, name="strategy_export"),
     path("<int:pk>/actions/<slug:name>/", views.strategy_transition, name="strategy_transition"),
     path("<int:pk>/sign-off/", views.strategy_sign_off, name="strategy_sign_off"),
     path("<int:pk>/structure/", views.strategy_structure, name="strategy_structure"),

@@ -1,6 +1,8 @@
 """Fixtures shared by every test. Tests run on real PostgreSQL and Redis (config.settings.test)."""
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -34,18 +36,14 @@ def member(db):
     return make
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker process on the test Redis and the test database.
-
-    It consumes a queue of its own, so it never takes a message meant for another worker.
-    Tests that use it also need ``transactional_db``: the worker is another process and sees
-    only committed rows. Yields the worker's node name."""
+def spawn_celery_worker(queue: str, **extra_env: str) -> tuple[subprocess.Popen, str]:
+    """Start a real Celery worker process (prefork, one child) consuming only ``queue``, on
+    the test database, and wait until it answers a ping. Returns the process (the leader of
+    a session of its own, so that ``os.killpg`` reaches its children too) and its node name."""
     from django.conf import settings
 
     from config.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -54,6 +52,8 @@ def celery_worker(django_db_setup, django_db_blocker):
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
         ),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **extra_env,
     }
     node = f"{queue}@localhost"
     process = subprocess.Popen(
@@ -77,21 +77,65 @@ def celery_worker(django_db_setup, django_db_blocker):
         ],
         env=env,
         cwd=settings.BASE_DIR,
+        start_new_session=True,
     )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[node], timeout=1):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("The Celery worker did not start")
+    return process, node
+
+
+def stop_celery_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test Redis and the test database.
+
+    It consumes a queue of its own, so it never takes a message meant for another worker.
+    Tests that use it also need ``transactional_db``: the worker is another process and sees
+    only committed rows. Yields the worker's node name."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    process, node = spawn_celery_worker(queue)
+    previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[node], timeout=1):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("The Celery worker did not start")
         yield node
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        app.conf.task_default_queue = "celery"
+        stop_celery_worker(process)
+        app.conf.task_default_queue = previous_queue
+
+
+@contextlib.contextmanager
+def broker_down():
+    """Point the Celery app at a port nobody listens on: a really unreachable broker."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    from config.celery import app
+
+    original = app.conf.broker_url
+
+    def switch(url):
+        app.conf.broker_url = url
+        app._pool = None  # connections are pooled per URL: drop them
+        app.amqp._producer_pool = None
+
+    switch(f"redis://127.0.0.1:{port}/0")
+    try:
+        yield
+    finally:
+        switch(original)
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):

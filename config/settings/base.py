@@ -181,10 +181,29 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 # A message not acknowledged within this time is delivered again (Redis transport); it must
 # be longer than the hard time limit or a long task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    # A web request that queues a job must not hang on a dead Redis: the job row waits for
+    # the sweeper instead (core.documents.services).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A pending export whose message has waited this long is queued again by the sweeper.
+DOCUMENT_EXPORT_PENDING_TIMEOUT = env.int("DOCUMENT_EXPORT_PENDING_TIMEOUT", default=600)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work (``make beat``): job rows are the truth, these put the broker back in step.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Exports stuck in running past the hard time limit, or pending because the broker was
+    # down when they were requested, are queued again.
+    "sweep-document-exports": {"task": "core.sweep_document_exports", "schedule": 60.0},
+    # E-mails recorded in the outbox that never reached a worker (core/outbox.py).
+    "sweep-outbox": {"task": "core.sweep_outbox", "schedule": 60.0},
+    # Invitations whose e-mail never left (broker down at the time) are sent again.
+    "sweep-unsent-invitations": {"task": "surveys.sweep_unsent_invitations", "schedule": 300.0},
+    # Reminders to invitees who have not answered yet (campaign's own count and interval).
+    "send-survey-reminders": {"task": "surveys.send_reminders", "schedule": 3600.0},
+}
 
 # Indicator values: the years the registry accepts.
 INDICATOR_YEAR_MIN = 1990
@@ -195,6 +214,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint reports every rendering step at INFO; its warnings are what matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # Tests run their own worker on a queue of their own, so that they never race a developer's.

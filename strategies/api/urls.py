@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from strategies.api import views
+from strategies.api import exports, views
 
 urlpatterns: list = [
     path("strategies/", views.StrategyListApi.as_view(), name="strategy-list"),
@@ -15,6 +15,11 @@ urlpatterns: list = [
     path("strategies/<int:pk>/adopt/", views.StrategyAdoptApi.as_view(), name="strategy-adopt"),
     path(
         "strategies/<int:pk>/archive/", views.StrategyArchiveApi.as_view(), name="strategy-archive"
+    ),
+    path(
+        "strategies/<int:pk>/exports/",
+        exports.StrategyExportCreateApi.as_view(),
+        name="strategy-exports",
     ),
     path(
         "strategies/<int:pk>/sections/",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.outbox import outbox_enqueue
 from strategies import permissions
 from strategies.content import snapshot_hash, strategy_snapshot
 from strategies.models import ApprovalRound, SignOff, Strategy
@@ -19,10 +20,8 @@ from strategies.transitions import TRANSITIONS
 
 
 def _queue_approver_notice(strategy: Strategy, reason: str) -> None:
-    from strategies.tasks import notify_approvers
-
-    strategy_id = strategy.pk
-    transaction.on_commit(lambda: notify_approvers.delay(strategy_id, reason))
+    # Through the outbox: the e-mail is owed as soon as the change commits, broker up or not.
+    outbox_enqueue(task="strategies.notify_approvers", args=[strategy.pk, reason])
 
 
 def open_round(strategy: Strategy) -> ApprovalRound | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.outbox import outbox_enqueue
 from strategies import permissions
 from strategies.models import Comment, Section, SectionPresence
 
@@ -39,10 +40,7 @@ def comment_create(
             raise ApplicationError(_("The comment answered is not on this section."))
     comment = Comment.objects.create(section=section, parent=parent, author=actor, body=body)
 
-    from strategies.tasks import notify_comment
-
-    comment_id = comment.pk
-    transaction.on_commit(lambda: notify_comment.delay(comment_id))
+    outbox_enqueue(task="strategies.notify_comment", args=[comment.pk])
     return comment
 
 

@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.documents.selectors import document_export_latest_for
 from municipalities.models import Municipality
 from strategies import permissions, selectors
+from strategies.documents import KIND
 from strategies.forms import ReturnForm, SignOffForm
 from strategies.models import Participation, Section, SignOff, Strategy, StrategyEvent
 from strategies.monitoring import TargetCell, TargetRow, TargetStatus, target_table
@@ -201,6 +203,8 @@ def detail_page(
             "return_form": return_form,
             "sign_off_form": sign_off_form,
             "can_edit_structure": permissions.can_edit_structure(user, strategy),
+            # The asker's latest PDF of this strategy, with its status or download link.
+            "latest_export": document_export_latest_for(user=user, kind=KIND, subject=strategy),
         },
         status=status,
     )

@@ -19,12 +19,11 @@ PASSWORD = "demo12345"  # UserFactory's
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    """The e-mails a review or a comment queues go to Celery; no worker runs here, so the
-    messages are not sent to the broker at all (the outside world of these tests)."""
-    from strategies import tasks
+    """The e-mails a review or a comment owes stay in the outbox: no worker runs here, so
+    the messages are not sent to the broker at all (the outside world of these tests)."""
+    from core import outbox
 
-    monkeypatch.setattr(tasks.notify_approvers, "delay", lambda *args, **kwargs: None)
-    monkeypatch.setattr(tasks.notify_comment, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(outbox, "outbox_dispatch", lambda **kwargs: False)
 
 
 def _sign_in(page: Page, base_url: str, username: str) -> None:

@@ -1,20 +1,14 @@
 """E-mails about strategies: who gets them, what they say, that they leave only after the
 commit, and, once, through a real Celery worker."""
 
-import os
-import subprocess
-import sys
-import threading
-import uuid
-from unittest import mock
-
 import pytest
 from django.core import mail
 
-from config.celery import app
+from core import outbox
+from core.models import OutboxMessage
 from strategies import notifications, services, tasks
 from strategies.models import Comment, Section
-from tests.conftest import wait_until
+from tests.conftest import broker_down, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -97,114 +91,55 @@ def test_the_tasks_call_the_notifications(js):
     assert len(mail.outbox) == 4
 
 
-def test_comment_create_sends_nothing_before_the_commit(js, django_capture_on_commit_callbacks):
-    with mock.patch("strategies.tasks.notify_comment.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            comment = services.comment_create(
-                actor=js.users["viewer-sokolsky"], section_id=first_section(js).pk, body="Вопрос"
-            )
-        assert not delay.called
-        for callback in callbacks:  # what the commit would run
-            callback()
-    delay.assert_called_once_with(comment.pk)
+def test_a_comment_owes_its_e_mail_in_the_outbox_and_sends_it_once(
+    js, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        comment = services.comment_create(
+            actor=js.users["viewer-sokolsky"], section_id=first_section(js).pk, body="Вопрос"
+        )
+    assert len(callbacks) == 1  # the broker hears of it only after the commit
     assert mail.outbox == []  # the worker sends it, not the request
+    message = OutboxMessage.objects.get(task="strategies.notify_comment")
+    assert (message.args, message.status) == ([comment.pk], "pending")
+
+    outbox.outbox_run(message_id=message.pk)  # what the worker does with the message
+    outbox.outbox_run(message_id=message.pk)  # a second delivery of the same message
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.result) == ("done", 1, 2)
+    assert len(mail.outbox) == 2
+
+
+def test_a_comment_made_while_the_broker_is_down_is_mailed_once_it_is_back(
+    js, django_capture_on_commit_callbacks
+):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        services.comment_create(
+            actor=js.users["viewer-sokolsky"], section_id=first_section(js).pk, body="Вопрос"
+        )
+    message = OutboxMessage.objects.get(task="strategies.notify_comment")
+    assert (message.status, message.queued_at) == ("pending", None)
+    assert outbox.outbox_sweep() == 1
+    message.refresh_from_db()
+    assert message.queued_at is not None
 
 
 # --- with a real worker -------------------------------------------------------------------------
 
 
-class TaskOutcomes:
-    """Listens to the worker's task events: the only window into a worker whose e-mail
-    backend (locmem) lives in its own process. A succeeded event carries the repr of the
-    task's return value, the number of messages sent."""
-
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-        self.ready = threading.Event()
-        outcomes = self
-
-        class Receiver(app.events.Receiver):
-            def on_consume_ready(self, *args, **kwargs):
-                super().on_consume_ready(*args, **{**kwargs, "wakeup": False})
-                outcomes.ready.set()
-
-        self.connection = app.connection_for_read()
-        self.receiver = Receiver(
-            self.connection,
-            handlers={"task-succeeded": self.events.append, "task-failed": self.events.append},
-        )
-        self.thread = threading.Thread(target=self.receiver.capture, daemon=True)
-
-    def __enter__(self) -> "TaskOutcomes":
-        self.thread.start()
-        # Events sent before the receiver listens are lost: wait until it does.
-        assert self.ready.wait(10), "the event receiver did not start"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.receiver.should_stop = True
-        self.thread.join(5)
-        self.connection.release()
-
-    def of(self, task_id: str) -> dict | None:
-        return next((e for e in self.events if e.get("uuid") == task_id), None)
-
-
-@pytest.fixture(scope="module")
-def worker_with_events(django_db_setup, django_db_blocker):
-    """A real worker like ``tests.conftest.celery_worker``, but sending task events (-E):
-    that worker runs without them, and with neither gossip nor heartbeat it has no event
-    dispatcher to switch on remotely. Its own queue, the test database."""
-    from django.conf import settings
-
-    queue = f"test-events-{uuid.uuid4().hex[:8]}"
-    database = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        ),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-    }
-    node = f"{queue}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["--loglevel=WARNING", "-n", node, "-Q", queue, "--task-events"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    try:
-        wait_until(lambda: process.poll() is None and app.control.ping([node], timeout=1), 60)
-        yield node
-    finally:
-        app.conf.task_default_queue = previous_queue
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_comment_reaches_the_editors_through_a_real_worker(joint_strategy, worker_with_events):
-    queued: list[str] = []
-    real_delay = tasks.notify_comment.delay
-
-    def delay(*args):  # the real delay, remembering the task's id
-        result = real_delay(*args)
-        queued.append(result.id)
-        return result
-
-    with TaskOutcomes() as outcomes, mock.patch.object(tasks.notify_comment, "delay", delay):
-        services.comment_create(
-            actor=joint_strategy.users["viewer-vologodsky"],
-            section_id=first_section(joint_strategy).pk,
-            body="Добавьте маршрут Сокол — Вологда",
-        )
-        # No transaction around the test: comment_create has committed and queued it.
-        assert len(queued) == 1
-        event = wait_until(lambda: outcomes.of(queued[0]), timeout=30)
-    assert event["type"] == "task-succeeded", event
-    assert event["result"] == "2"  # the editors of Sokolsky and Vologodsky
+def test_a_comment_reaches_the_editors_through_a_real_worker(joint_strategy, celery_worker):
+    services.comment_create(
+        actor=joint_strategy.users["viewer-vologodsky"],
+        section_id=first_section(joint_strategy).pk,
+        body="Добавьте маршрут Сокол — Вологда",
+    )
+    # No transaction around the test: comment_create has committed and queued it.
+    message = wait_until(
+        lambda: OutboxMessage.objects.filter(
+            task="strategies.notify_comment", status="done"
+        ).first(),
+        timeout=30,
+    )
+    assert message.result == 2  # the editors of Sokolsky and Vologodsky
+    assert message.attempts == 1

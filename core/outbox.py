@@ -1,0 +1,91 @@
+"""The transactional outbox: side effects (e-mails) that must not be lost.
+
+A service calls ``outbox_enqueue`` inside its transaction instead of queueing a Celery task
+on commit. The row commits with the change or not at all; after the commit the broker gets a
+message naming the row. A worker runs the named task under the row's lock and marks it done.
+If the broker was down, or the message was lost, ``outbox_sweep`` (beat) sends it again.
+Delivery is at least once: an e-mail may, rarely, go out twice (a worker dying between the
+send and the commit of "done"), never zero times.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A pending row whose message has waited this long is sent again.
+RESEND_AFTER = timedelta(minutes=10)
+
+Status = OutboxMessage.Status
+
+
+def outbox_enqueue(*, task: str, args: list[Any]) -> OutboxMessage:
+    """Record that ``task(*args)`` must run once the current transaction commits."""
+    message = OutboxMessage.objects.create(task=task, args=args)
+    message_id = message.pk
+    transaction.on_commit(lambda: outbox_dispatch(message_id=message_id))
+    return message
+
+
+def outbox_dispatch(*, message_id: int) -> bool:
+    """Hand the row to the broker; when it cannot be reached, leave it to the sweeper."""
+    from core.tasks import run_outbox_message
+
+    try:
+        run_outbox_message.apply_async(
+            args=[message_id],
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        )
+    except Exception:  # kombu/redis raise several types for an unreachable broker
+        logger.warning("broker unreachable: outbox message %s waits for the sweeper", message_id)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(queued_at=timezone.now())
+    return True
+
+
+def outbox_run(*, message_id: int) -> OutboxMessage | None:
+    """Run the row's task in this process, once. The lock is held while it runs, so a second
+    delivery of the same row waits and then finds it done."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != Status.PENDING:
+            return message
+        message.attempts += 1
+        try:
+            with transaction.atomic():
+                result = current_app.tasks[message.task].run(*message.args)
+        except Exception as error:  # recorded on the row; the sweeper tries again
+            logger.exception("outbox message %s failed", message_id)
+            message.error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = Status.FAILED
+            message.save(update_fields=["attempts", "error", "status", "updated_at"])
+            return message
+        message.status = Status.DONE
+        message.done_at = timezone.now()
+        message.result = result if isinstance(result, int | str | None) else str(result)
+        message.error = ""
+        message.save()
+    return message
+
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Send again the rows that never reached the broker or have waited too long."""
+    now = now or timezone.now()
+    pending = OutboxMessage.objects.filter(status=Status.PENDING)
+    ids = sorted(
+        {*pending.filter(queued_at__isnull=True).values_list("pk", flat=True)}
+        | {*pending.filter(queued_at__lt=now - RESEND_AFTER).values_list("pk", flat=True)}
+    )
+    return sum(outbox_dispatch(message_id=message_id) for message_id in ids)

@@ -1,0 +1,55 @@
+"""Every write to surveys goes through these services."""
+
+from surveys.services.campaigns import (
+    campaign_create,
+    campaign_target_municipalities,
+    campaign_transition,
+    campaign_update,
+)
+from surveys.services.invitations import (
+    ImportReport,
+    IssuedInvitation,
+    RowError,
+    invitation_create,
+    invitation_link,
+    invitation_reminders_send,
+    invitation_send,
+    invitations_import,
+    invitations_sweep_unsent,
+)
+from surveys.services.questionnaires import (
+    UNSET,
+    question_create,
+    question_delete,
+    question_move,
+    question_update,
+    questionnaire_create,
+    questionnaire_publish,
+    questionnaire_update,
+    questions_reorder,
+)
+
+__all__ = [
+    "UNSET",
+    "ImportReport",
+    "IssuedInvitation",
+    "RowError",
+    "campaign_create",
+    "campaign_target_municipalities",
+    "campaign_transition",
+    "campaign_update",
+    "invitation_create",
+    "invitation_link",
+    "invitation_reminders_send",
+    "invitation_send",
+    "invitations_import",
+    "invitations_sweep_unsent",
+    "question_create",
+    "question_delete",
+    "question_move",
+    "question_update",
+    "questionnaire_create",
+    "questionnaire_publish",
+    "questionnaire_update",
+    "questions_reorder",
+]
