@@ -1,14 +1,18 @@
 """Benchmark of survey results and the XLSX export.
 
     .venv/bin/python bench/surveys.py [--responses 20000 --small 5000 --municipalities 2000
-                                       --repeat 5] [--keep]
+                                       --repeat 5] [--database NAME] [--keep]
 
-Uses a database of its own (``jointplan_bench_surveys`` on the server of DATABASE_URL,
-dropped and created again). Builds a questionnaire of 30 questions (12 single choice, 6
-multiple choice, 6 scales, 2 matrices of 4 rows, 2 numbers, 2 texts), a campaign over the
-municipalities with ``--responses`` invitations and as many submitted responses (answers
-JSON plus their flat Answer rows, made by the submit service's own ``answer_rows`` and
-written with COPY), and a second campaign of ``--small`` responses. Then, in one run:
+Uses a database of its own (``--database``, by default ``jointplan_bench_surveys``, on the
+server of DATABASE_URL, dropped and created again). Builds a questionnaire of 30 questions
+(12 single choice, 6 multiple choice, 6 scales, 2 matrices of 4 rows, 2 numbers, 2 texts), a
+campaign over the municipalities with ``--responses`` invitations and as many submitted
+responses, and a second campaign of ``--small`` responses. Each response is what a submit
+leaves: the answers JSON, its flat Answer rows made by the submit service's own
+``answer_rows`` (written with COPY), and its cells added to the campaign's tallies by the
+submit's own ``response_tally`` and ``tally_add`` — summed over 2,000 responses at a time
+before the upsert, which ends with the same rows as 2,000 submits one by one. Then, in one
+run:
 
   (a) the full ``campaign_results`` of the big campaign (with breakdowns), best of
       ``--repeat`` runs after one warm-up;
@@ -78,12 +82,13 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--municipalities", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--database", default=BENCH_DATABASE, help="Name of the bench database.")
     parser.add_argument("--keep", action="store_true", help="Keep the bench database.")
     options = parser.parse_args()
 
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointplan")
-    _recreate_database(server_url, BENCH_DATABASE)
-    os.environ["DATABASE_URL"] = _with_database(server_url, BENCH_DATABASE)
+    _recreate_database(server_url, options.database)
+    os.environ["DATABASE_URL"] = _with_database(server_url, options.database)
     try:
         run(options)
     finally:
@@ -91,7 +96,7 @@ def main() -> None:
 
         connections.close_all()
         if not options.keep:
-            _drop_database(server_url, BENCH_DATABASE)
+            _drop_database(server_url, options.database)
 
 
 def run(options: argparse.Namespace) -> None:
@@ -99,6 +104,8 @@ def run(options: argparse.Namespace) -> None:
 
     django.setup()
     from django.core.management import call_command
+
+    from surveys.results import campaign_results
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -115,6 +122,7 @@ def run(options: argparse.Namespace) -> None:
         flush=True,
     )
 
+    print(f"load average before timing: {_load()}", flush=True)
     results, floor, plain, warm = _time_results(big, options.repeat)
     print(f"(a) campaign_results, {options.responses:,} responses: {_fmt(results)}")
     print(f"(b) floor, raw GROUP BY question, option: {_fmt(floor)}")
@@ -123,6 +131,10 @@ def run(options: argparse.Namespace) -> None:
     print(f"(a) ≤ 1 s: {_met(min(results) <= 1)}")
     print(f"    without breakdowns: {_fmt(plain)}, ratio {min(plain) / min(floor):.2f}")
     print(f"    a poll of unchanged live results (page, API): {_fmt(warm)}")
+
+    counted = campaign_results(campaign=big)["respondents"]
+    if counted != options.responses:
+        raise SystemExit(f"The tallies count {counted:,} respondents, not {options.responses:,}.")
 
     peaks = []
     for campaign, count in ((small, options.small), (big, options.responses)):
@@ -139,6 +151,8 @@ def run(options: argparse.Namespace) -> None:
     )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     print(f"peak resident memory of the whole bench process (ru_maxrss): {rss:.1f} MiB")
+    # Timings on a shared machine move with its load: the ratio is only fair on a quiet one.
+    print(f"load average after: {_load()} ({os.cpu_count()} CPUs)")
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -247,8 +261,10 @@ def _campaign(
     from django.db import connection
     from django.utils import timezone
 
+    from municipalities.models import Municipality
     from surveys.models import Answer, Campaign, Invitation, Response
     from surveys.services.responses import answer_rows
+    from surveys.services.tallies import respondent_group, response_tally, tally_add
 
     now = timezone.now()
     campaign = Campaign.objects.create(
@@ -260,6 +276,10 @@ def _campaign(
         anonymous=True,
     )
     campaign.municipalities.add(*municipalities)
+    groups = {
+        municipality.pk: respondent_group(municipality)
+        for municipality in Municipality.objects.select_related("main_town", "region")
+    }
     rng = random.Random(seed)
     batch = 2000
     for start in range(0, responses, batch):
@@ -288,9 +308,13 @@ def _campaign(
             for n, invitation in zip(numbers, invitations, strict=True)
         )
         buffer = io.StringIO()
-        for response in created:
-            for row in answer_rows(response=response, schema=version.schema):
+        tally: dict[Any, Any] = {}
+        for response, invitation in zip(created, invitations, strict=True):
+            rows = answer_rows(response=response, schema=version.schema)
+            for row in rows:
                 buffer.write(_tsv(row))
+            response_tally(rows, groups[invitation.municipality_id], into=tally)
+        tally_add(campaign_id=campaign.pk, tally=tally)
         buffer.seek(0)
         with (
             connection.cursor() as cursor,
@@ -405,6 +429,10 @@ def _time_export(campaign: Any) -> tuple[float, int, int]:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     return seconds, peak, size
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _fmt(times: list[float]) -> str:

@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.models import OutboxMessage
 
@@ -25,6 +28,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # A pending row whose message has waited this long is sent again.
 RESEND_AFTER = timedelta(minutes=10)
+# A claimed row whose run has taken longer than this is taken to be dead (its worker was
+# killed): longer than the hard time limit of any task.
+CLAIM_TIMEOUT = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 Status = OutboxMessage.Status
 
@@ -47,7 +53,7 @@ def outbox_dispatch(*, message_id: int) -> bool:
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
-    except Exception:  # kombu/redis raise several types for an unreachable broker
+    except (BrokerError, RedisConnectionError, ConnectionError, OSError):
         logger.warning("broker unreachable: outbox message %s waits for the sweeper", message_id)
         return False
     OutboxMessage.objects.filter(pk=message_id).update(queued_at=timezone.now())
@@ -55,28 +61,57 @@ def outbox_dispatch(*, message_id: int) -> bool:
 
 
 def outbox_run(*, message_id: int) -> OutboxMessage | None:
-    """Run the row's task in this process, once. The lock is held while it runs, so a second
-    delivery of the same row waits and then finds it done."""
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != Status.PENDING:
-            return message
-        message.attempts += 1
-        try:
-            with transaction.atomic():
-                result = current_app.tasks[message.task].run(*message.args)
-        except Exception as error:  # recorded on the row; the sweeper tries again
-            logger.exception("outbox message %s failed", message_id)
+    """Run the row's task in this process. The attempt is counted and the row claimed in a
+    transaction of its own (a worker killed mid-send still used up an attempt), the task runs
+    outside any lock (a slow SMTP server holds no row), and the row is marked done after."""
+    message = _claim(message_id)
+    if message is None:
+        return OutboxMessage.objects.filter(pk=message_id).first()
+    # Task modules are imported by workers at start; a web process running tasks in-process
+    # (the demo) must load them before looking a name up.
+    current_app.loader.import_default_modules()
+    try:
+        result = current_app.tasks[message.task].run(*message.args)
+    except Exception as error:  # recorded on the row; the sweeper tries again
+        logger.exception("outbox message %s failed", message_id)
+        with transaction.atomic():
+            message = OutboxMessage.objects.select_for_update().get(pk=message_id)
             message.error = f"{type(error).__name__}: {error}"[:2000]
+            message.claimed_at = None
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = Status.FAILED
-            message.save(update_fields=["attempts", "error", "status", "updated_at"])
-            return message
+            message.save(update_fields=["error", "claimed_at", "status", "updated_at"])
+        return message
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
         message.status = Status.DONE
         message.done_at = timezone.now()
+        message.claimed_at = None
         message.result = result if isinstance(result, int | str | None) else str(result)
         message.error = ""
         message.save()
+    return message
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """The row, claimed for this run, or None when it is done, failed, or being run by a
+    live delivery (claimed less than ``CLAIM_TIMEOUT`` ago)."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != Status.PENDING:
+            return None
+        if message.claimed_at is not None and message.claimed_at > now - CLAIM_TIMEOUT:
+            return None
+        if message.attempts >= MAX_ATTEMPTS:
+            # Every attempt died with its worker: give up instead of trying forever.
+            message.status = Status.FAILED
+            message.error = message.error or f"interrupted {message.attempts} times"
+            message.save(update_fields=["status", "error", "updated_at"])
+            return None
+        message.attempts += 1
+        message.claimed_at = now
+        message.save(update_fields=["attempts", "claimed_at", "updated_at"])
     return message
 
 

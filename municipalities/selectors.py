@@ -1,12 +1,14 @@
 """Reads of the registry. Every list is scoped to the asking user where it matters and built
 so that its query count does not grow with the number of rows."""
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from municipalities.models import (
     Agreement,
@@ -196,3 +198,29 @@ def agreement_get_for(*, user: Any, pk: int) -> Agreement:
     """The agreement, if ``user`` may see it; 404 otherwise (a draft of others is not
     revealed to exist)."""
     return get_object_or_404(agreement_list(user=user), pk=pk)
+
+
+_LEADING_OKTMO = re.compile(r"^\s*(\d{8})(?!\d)")
+
+
+def municipality_find(text: str) -> tuple[Municipality | None, str]:
+    """The municipality a person typed: an 8-digit OKTMO code at the start of the line, or
+    the exact name. Returns it, or ``None`` and the reason in words for the form."""
+    if match := _LEADING_OKTMO.match(text):
+        code = match.group(1)
+        found = list(municipality_list(oktmo=code)[:1])
+        if not found:
+            return None, _("there is no municipality with the OKTMO code %(code)s.") % {
+                "code": code
+            }
+        return found[0], ""
+    named = list(municipality_list(search=text).filter(name__iexact=text)[:2])
+    if not named:
+        return None, _("no municipality is called “%(name)s”; enter its OKTMO code.") % {
+            "name": text
+        }
+    if len(named) > 1:
+        return None, _("several municipalities are called “%(name)s”; enter the OKTMO code.") % {
+            "name": text
+        }
+    return named[0], ""

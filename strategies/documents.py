@@ -18,9 +18,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import nh3
+from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.charts import FONT, ChartSeries, format_number, line_chart
-from core.documents.registry import DocumentKind
+from core.documents.registry import DocumentKind, files_fingerprint
 from strategies import content
 from strategies.models import (
     ApprovalRound,
@@ -52,9 +54,16 @@ from strategies.summaries import ZERO, FinancingSummary, financing_summary
 
 KIND = "strategy"
 TEMPLATE = "strategies/pdf/strategy.html"
-# Bump whenever the template, its CSS or this builder changes what is printed: files of an
-# older version are rendered again instead of reused.
-TEMPLATE_VERSION = "strategy-1"
+# Everything that shapes the printed file besides the content: when any of it changes,
+# files rendered before are not reused.
+TEMPLATE_VERSION = "strategy-" + files_fingerprint(
+    settings.BASE_DIR / "templates" / "strategies" / "pdf",
+    settings.BASE_DIR / "static" / "pdf",
+    settings.BASE_DIR / "static" / "fonts",
+    settings.BASE_DIR / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
+    settings.BASE_DIR / "core" / "charts.py",
+    Path(__file__),
+)
 LANGUAGE = "ru"
 
 # Section bodies in the PDF: the page's allowlist without links. A printed link is of no

@@ -1,7 +1,6 @@
 """Forms of the strategy pages. They only parse and check input; every write goes through
 ``strategies.services``, which has the last word (its refusals are shown on these forms)."""
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -11,12 +10,12 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PageForm
 from municipalities import selectors as registry
 from municipalities.models import Municipality
 from strategies.models import Section, Strategy
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-_LEADING_OKTMO = re.compile(r"^\s*(\d{8})(?!\d)")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # A scanned council decision: a PDF or a picture of the signed page, not an office file.
 DECISION_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "tif", "tiff"]
@@ -32,20 +31,6 @@ def add_service_errors(
     for name, messages in errors.items():
         target = aliases.get(name, name)
         form.add_error(target if target in form.fields else None, list(messages))
-
-
-class PageForm(forms.Form):
-    """A form of a page: after a failed submission the first field in error takes the focus
-    (``autofocus``), so that keyboard and screen-reader users land where the work is; its
-    message is linked to it by ``aria-describedby``."""
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for form_field in self.fields.values():
-            form_field.widget.attrs.pop("autofocus", None)
-        first = next((name for name in self.fields if name in self.errors), None)
-        if first is not None and not self.fields[first].widget.is_hidden:
-            self.fields[first].widget.attrs["autofocus"] = True
 
 
 class StrategyFilterForm(forms.Form):
@@ -119,7 +104,7 @@ class StrategyCreateForm(PageForm):
         for number, line in enumerate(lines, start=1):
             if not line:
                 continue
-            municipality, error = _find_municipality(line)
+            municipality, error = registry.municipality_find(line)
             if error:
                 errors.append(_("Line %(number)s: %(error)s") % {"number": number, "error": error})
             elif municipality is not None:
@@ -143,27 +128,6 @@ class StrategyCreateForm(PageForm):
 
     def participants(self) -> list[Municipality]:
         return [self.cleaned_data["lead"], *self.cleaned_data["partners"]]
-
-
-def _find_municipality(text: str) -> tuple[Municipality | None, str]:
-    if match := _LEADING_OKTMO.match(text):
-        code = match.group(1)
-        found = list(registry.municipality_list(oktmo=code)[:1])
-        if not found:
-            return None, str(_("there is no municipality with the OKTMO code %(code)s.")) % {
-                "code": code
-            }
-        return found[0], ""
-    named = list(registry.municipality_list(search=text).filter(name__iexact=text)[:2])
-    if not named:
-        return None, str(_("no municipality is called “%(name)s”; enter its OKTMO code.")) % {
-            "name": text
-        }
-    if len(named) > 1:
-        return None, str(
-            _("several municipalities are called “%(name)s”; enter the OKTMO code.")
-        ) % {"name": text}
-    return named[0], ""
 
 
 class ReturnForm(PageForm):

@@ -6,8 +6,14 @@ Almost nothing here edits rows directly. A change made past the services would s
 checks (conditions pointing at later questions, a campaign edited after it opened), the
 version bump (an API client holding the old ETag would overwrite it) and the audit row. A
 questionnaire's own title and description are the exception: the form saves them through
-``questionnaire_create`` / ``questionnaire_update``. Tokens are never shown: only their hash
-exists."""
+``questionnaire_create`` / ``questionnaire_update``. Questions are edited in the builder
+pages (one service call per change, with its checks): every questionnaire, question and
+campaign here links to its page there ("Open the builder", "View on site"). Links are never
+shown: they are not stored, and issuing a new one is done on the campaign page.
+
+In an anonymous campaign nothing here puts a respondent next to the answers or the time of
+the submission: a response shows no invitation, and an invitation only whether it was
+submitted."""
 
 from typing import Any
 
@@ -15,6 +21,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -66,13 +76,36 @@ class VersionInline(ReadOnlyInline):
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(admin.ModelAdmin):
-    list_display = ["title", "version", "created_by", "created_at", "updated_at"]
+    list_display = ["title", "version", "created_by", "created_at", "updated_at", "builder"]
     search_fields = ["title", "description"]
     list_select_related = ["created_by"]
-    fields = ["title", "description", "version", "created_by", "created_at", "updated_at"]
-    readonly_fields = ["version", "created_by", "created_at", "updated_at"]
+    fields = [
+        "builder",
+        "title",
+        "description",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["builder", "version", "created_by", "created_at", "updated_at"]
     inlines = [QuestionInline, VersionInline]
     actions = ["publish"]
+
+    def view_on_site(self, obj: Questionnaire) -> str:
+        return reverse("surveys:questionnaire_detail", args=[obj.pk])
+
+    @admin.display(description=_("builder"))
+    def builder(self, obj: Questionnaire) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("surveys:questionnaire_detail", args=[obj.pk]),
+            _("Open the builder"),
+            reverse("surveys:questionnaire_preview", args=[obj.pk]),
+            _("Preview"),
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -144,6 +177,9 @@ class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["questionnaire"]
     inlines = [OptionInline, MatrixRowInline]
 
+    def view_on_site(self, obj: Question) -> str:
+        return reverse("surveys:question_update", args=[obj.questionnaire_id, obj.pk])
+
 
 @admin.register(QuestionnaireVersion)
 class QuestionnaireVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
@@ -173,6 +209,9 @@ class CampaignAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "opens_at"
     inlines = [CampaignEventInline]
     actions = ["open_campaigns", "close_campaigns"]
+
+    def view_on_site(self, obj: Campaign) -> str:
+        return reverse("surveys:campaign_detail", args=[obj.pk])
 
     def _move(self, request: HttpRequest, queryset: QuerySet[Campaign], name: str) -> None:
         done = 0
@@ -206,12 +245,14 @@ class InvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "municipality",
         "campaign",
         "sent_at",
+        "delivery",
         "reminder_count",
-        "submitted_at",
+        "submitted",
     ]
     list_filter = [
         "campaign__status",
         ("sent_at", admin.EmptyFieldListFilter),
+        ("send_failed_at", admin.EmptyFieldListFilter),
         ("submitted_at", admin.EmptyFieldListFilter),
     ]
     search_fields = [
@@ -222,13 +263,66 @@ class InvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "campaign__title",
     ]
     list_select_related = ["municipality", "campaign"]
-    # Read-only everywhere; the hash cannot be turned back into a link.
+    # Read-only everywhere; the hash cannot be turned back into a link, and the salt (not
+    # shown) makes one only with the server's secret key.
     readonly_fields = ["token_hash"]
+
+    def view_on_site(self, obj: Invitation) -> str:
+        # The campaign page: its respondents, and "New link" for this one.
+        return reverse("surveys:campaign_detail", args=[obj.campaign_id])
+
+    def get_fields(self, request: HttpRequest, obj: Invitation | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.campaign.anonymous:
+            fields.remove("submitted_at")
+        return fields
+
+    @admin.display(description=_("delivery"))
+    def delivery(self, obj: Invitation) -> str:
+        if obj.send_failed_at is not None:
+            return format_html("{}: {}", _("delivery failed"), obj.send_error or "—")
+        if obj.send_error:
+            return format_html("{}: {}", _("retrying"), obj.send_error)
+        return "—"
+
+    @admin.display(description=_("submitted"))
+    def submitted(self, obj: Invitation) -> str:
+        if obj.submitted_at is None:
+            return str(_("no"))
+        if obj.campaign.anonymous:
+            return str(_("yes"))
+        return str(date_format(timezone.localtime(obj.submitted_at), "SHORT_DATETIME_FORMAT"))
 
 
 @admin.register(Response)
 class ResponseAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["campaign", "invitation", "status", "submitted_at", "updated_at"]
+    list_display = ["campaign", "respondent", "status", "submitted_at", "updated_at"]
     list_filter = ["status", "campaign__status"]
-    search_fields = ["campaign__title", "invitation__municipality__name"]
-    list_select_related = ["campaign", "invitation"]
+    search_fields = ["campaign__title"]
+    list_select_related = ["campaign", "invitation__municipality"]
+
+    def get_fields(self, request: HttpRequest, obj: Response | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.campaign.anonymous:
+            # The answers stay; who gave them does not appear next to them.
+            fields.remove("invitation")
+        return fields
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Response], search_term: str
+    ) -> tuple[QuerySet[Response], bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            # By respondent or municipality only in named campaigns: in an anonymous one
+            # that search would find a municipality's answers.
+            named = queryset.filter(campaign__anonymous=False)
+            found |= named.filter(invitation__name__icontains=search_term) | named.filter(
+                invitation__municipality__name__icontains=search_term
+            )
+        return found, duplicates
+
+    @admin.display(description=_("respondent"))
+    def respondent(self, obj: Response) -> str:
+        if obj.campaign.anonymous:
+            return str(_("anonymous"))
+        return f"{obj.invitation.name} ({obj.invitation.municipality.name})"

@@ -156,11 +156,25 @@ def _number(question: Mapping[str, Any], value: Any) -> int | float:
     return _json_number(number)
 
 
+def _storable(text: str) -> bool:
+    """PostgreSQL text and JSON refuse NUL characters and lone surrogates (a 500 otherwise)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(limit: int) -> Any:
     def clean(question: Mapping[str, Any], value: Any) -> str:
         if not isinstance(value, str):
             raise _Invalid(_("Enter text."))
-        text = value.strip()
+        # Browsers send a line break as CRLF but count it as one character (maxlength).
+        text = value.replace("\r\n", "\n").strip()
+        if not _storable(text):
+            raise _Invalid(_("The text contains characters that cannot be saved."))
         if len(text) > limit:
             raise _Invalid(
                 ngettext(

@@ -50,4 +50,9 @@ urlpatterns = [
         views.invitation_import,
         name="invitation_import",
     ),
+    path(
+        "campaigns/<int:pk>/invitations/<int:invitation_pk>/new-link/",
+        views.invitation_reissue,
+        name="invitation_reissue",
+    ),
 ]

@@ -7,10 +7,17 @@ administrator and the respondents use, so the answers have their flat ``Answer``
 The answers are invented (seeded, so every run gives the same ones) and the campaign says so
 in its title and description.
 
-One invitation is left unanswered for the README: tokens are never stored, only their hash,
-so the demo gives that invitation a FIXED token (``DEMO_TOKEN``) and stores its hash. The
-token is public and has no entropy to speak of; it is demo data, never a pattern for real
-invitations (``surveys.tokens.token_new`` makes those).
+One invitation is left unanswered for the README: it is given a FIXED, public link
+(``DEMO_TOKEN``) by storing that token's hash in place of the derived one. The token is
+public and has no entropy to speak of; it is demo data, never a pattern for real invitations
+(``surveys.tokens`` derives those). Since this link is not derived from the invitation's salt,
+no e-mail ever carries it: the sending services refuse an invitation whose link they cannot
+derive (it would be shown as "delivery failed: issue a new link"), and the demo marks every
+invitation as sent and asks for no reminders anyway. Issuing a new link for it replaces the
+README's link by a derived one.
+
+The demo writes a public link into the database, so it runs only where demo data is allowed
+(``DEMO_DATA_ALLOWED``: the demo and test settings), never against a production database.
 
 Idempotent: when the demo campaign exists, nothing happens."""
 
@@ -19,7 +26,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.demo import Log
@@ -363,12 +372,17 @@ def _campaign(admin: Any, questionnaire: Questionnaire) -> Campaign:
         closes_at=now + dt.timedelta(days=30),
         municipalities=campaign_target_municipalities(region=REGION),
         anonymous=True,
-        # No reminders: a reminder makes a new token, and the README's demo link must stay.
+        # No reminders: the respondents and their addresses are invented.
         max_reminders=0,
     )
 
 
 def load_surveys_demo(log: Log) -> None:
+    if not settings.DEMO_DATA_ALLOWED:
+        raise CommandError(
+            "The survey demo gives an invitation a fixed, public link: it is never loaded "
+            "into a production database (DEMO_DATA_ALLOWED is off)."
+        )
     if Campaign.objects.filter(title=CAMPAIGN_TITLE).exists():
         log("survey campaign: already there")
         return
@@ -391,8 +405,8 @@ def load_surveys_demo(log: Log) -> None:
         if municipality.slug == DEMO_SLUG:
             demo_invitation = issued.invitation
     # The demo pretends the invitations went out when the campaign opened a week ago: no
-    # e-mail goes to the example.invalid addresses, and opening (below) finds nothing unsent,
-    # so it rotates no token. No service backdates a send, hence the direct update.
+    # e-mail goes to the example.invalid addresses, since opening (below) finds nothing
+    # unsent. No service backdates a send, hence the direct update.
     invitations = Invitation.objects.filter(campaign=campaign)
     invitations.update(sent_at=campaign.opens_at)
     if demo_invitation is not None:

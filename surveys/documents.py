@@ -18,14 +18,16 @@ Registered in ``SurveysConfig.ready()`` with
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 
-from core.documents.registry import DocumentKind
+from core.documents.registry import DocumentKind, files_fingerprint
 from surveys.exports import WRITERS
 from surveys.models import Campaign
 from surveys.permissions import can_manage_surveys
@@ -34,9 +36,19 @@ from surveys.results.display import municipality_rows, question_views, summary
 
 KIND = "campaign_report"
 TEMPLATE = "surveys/pdf/report.html"
-# Bump whenever the template or this builder changes what is printed: files of an older
-# version are rendered again instead of reused.
-TEMPLATE_VERSION = "campaign-report-1"
+# Everything that shapes the printed file besides the content: when any of it changes,
+# files rendered before are not reused.
+TEMPLATE_VERSION = "campaign-report-" + files_fingerprint(
+    settings.BASE_DIR / "templates" / "surveys" / "pdf",
+    settings.BASE_DIR / "static" / "pdf",
+    settings.BASE_DIR / "static" / "fonts",
+    settings.BASE_DIR / "locale" / "ru" / "LC_MESSAGES" / "django.mo",
+    settings.BASE_DIR / "core" / "charts.py",
+    settings.BASE_DIR / "surveys" / "charts.py",
+    settings.BASE_DIR / "surveys" / "results",
+    settings.BASE_DIR / "surveys" / "exports.py",
+    Path(__file__),
+)
 LANGUAGE = "ru"
 # The width of the text column of an A4 page with the GOST margins, in CSS pixels.
 CHART_WIDTH = 600

@@ -2,9 +2,10 @@
 document kind (``surveys.documents``), run by the document pipeline's Celery task.
 
 One row per submitted response, oldest first; the columns: a running number, when it was
-submitted, the municipality (OKTMO, name, kind, size class of its main town, region), the
-respondent's name, position and e-mail ONLY in campaigns that are not anonymous, then the
-questions of the frozen version:
+submitted, the municipality (its OKTMO and name ONLY in campaigns that are not anonymous,
+then its kind, the size class of its main town and its region), the respondent's name,
+position and e-mail ONLY in campaigns that are not anonymous, then the questions of the
+frozen version:
 
 - single choice: the chosen option's text;
 - multiple choice: one column per option, 1 when chosen and 0 when not (empty when the
@@ -12,6 +13,10 @@ questions of the frozen version:
 - scale and number: the number; short and long text: the text;
 - matrix: one column per row with its rating;
 - the "other, please specify" text of a choice question: a column of its own.
+
+An anonymous campaign usually invites one official per municipality (its head), so the
+municipality's name or OKTMO would name the respondent; its groups (kind, size class,
+region) are what results break down by and stay.
 
 Memory stays flat whatever the number of responses: responses are read with a server-side
 cursor in chunks of ``CHUNK_SIZE`` (only the columns needed, answers as JSON) and written
@@ -135,15 +140,10 @@ def response_table(campaign: Campaign) -> Iterator[list[Cell]]:
     named = not campaign.anonymous
     kinds = _labels(Municipality.Kind)
     sizes = _labels(SizeClass)
-    header: list[Cell] = [
-        "№",
-        _("Submitted"),
-        _("OKTMO"),
-        _("Municipality"),
-        _("Kind of municipality"),
-        _("Size class of the main town"),
-        _("Region"),
-    ]
+    header: list[Cell] = ["№", _("Submitted")]
+    if named:
+        header += [_("OKTMO"), _("Municipality")]
+    header += [_("Kind of municipality"), _("Size class of the main town"), _("Region")]
     if named:
         header += [_("Respondent"), _("Position"), _("E-mail")]
     yield header + [column.header for column in columns]
@@ -151,33 +151,37 @@ def response_table(campaign: Campaign) -> Iterator[list[Cell]]:
     fields = [
         "submitted_at",
         "answers",
-        "invitation__municipality__oktmo",
-        "invitation__municipality__name",
         "invitation__municipality__kind",
         "invitation__municipality__main_town__size_class",
         "invitation__municipality__region__name",
     ]
     if named:
-        fields += ["invitation__name", "invitation__position", "invitation__email"]
+        fields += [
+            "invitation__municipality__oktmo",
+            "invitation__municipality__name",
+            "invitation__name",
+            "invitation__position",
+            "invitation__email",
+        ]
     responses = (
         Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
         .order_by("submitted_at", "id")
         .values_list(*fields)
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for number, (submitted_at, answers, oktmo, name, kind, size, region, *person) in enumerate(
+    for number, (submitted_at, answers, kind, size, region, *named_cells) in enumerate(
         responses, start=1
     ):
         row: list[Cell] = [
             number,
             timezone.localtime(submitted_at).replace(tzinfo=None) if submitted_at else None,
-            oktmo,
-            name,
-            kinds.get(kind, kind),
-            sizes.get(size, "") if size else "",
-            region,
-            *person,
         ]
+        if named:
+            oktmo, name, *person = named_cells
+            row += [oktmo, name]
+        row += [kinds.get(kind, kind), sizes.get(size, "") if size else "", region]
+        if named:
+            row += person
         answers = answers or {}
         row += [_answer_cell(column, answers, options) for column in columns]
         yield row

@@ -2,7 +2,6 @@
 goes through ``surveys.services``, which has the last word (its refusals are shown on these
 forms)."""
 
-import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -11,13 +10,13 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PageForm
 from municipalities import selectors as registry
 from municipalities.models import Municipality
 from municipalities.size_classes import SizeClass
 from surveys.models import CHOICE_TYPES, Campaign, Question, Questionnaire, QuestionType
 from surveys.services.campaigns import MAX_INTERVAL_DAYS, MAX_REMINDERS
 
-_OKTMO = re.compile(r"^\s*(\d{8})(?!\d)")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_WIDGET = forms.DateTimeInput(format=DATETIME_FORMAT, attrs={"type": "datetime-local"})
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -55,19 +54,6 @@ def _flatten(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     return [str(value)]
-
-
-class PageForm(forms.Form):
-    """A form of a page: after a failed submission the first field in error takes the focus
-    (``autofocus``), so that keyboard and screen-reader users land where the work is."""
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for form_field in self.fields.values():
-            form_field.widget.attrs.pop("autofocus", None)
-        first = next((name for name in self.fields if name in self.errors), None)
-        if first is not None and not self.fields[first].widget.is_hidden:
-            self.fields[first].widget.attrs["autofocus"] = True
 
 
 def _lines(text: str) -> list[str]:
@@ -490,7 +476,7 @@ class TargetForm(PageForm):
         codes: list[str] = []
         errors: list[str] = []
         for number, line in enumerate(_lines(self.cleaned_data.get("oktmos", "")), start=1):
-            municipality, error = _find_municipality(line)
+            municipality, error = registry.municipality_find(line)
             if error:
                 errors.append(
                     str(_("Line %(number)s: %(error)s")) % {"number": number, "error": error}
@@ -513,27 +499,6 @@ class TargetForm(PageForm):
 
     def is_empty(self) -> bool:
         return not any(self.criteria().values())
-
-
-def _find_municipality(text: str) -> tuple[Municipality | None, str]:
-    if match := _OKTMO.match(text):
-        code = match.group(1)
-        found = list(registry.municipality_list(oktmo=code)[:1])
-        if not found:
-            return None, str(_("there is no municipality with the OKTMO code %(code)s.")) % {
-                "code": code
-            }
-        return found[0], ""
-    named = list(registry.municipality_list(search=text).filter(name__iexact=text)[:2])
-    if not named:
-        return None, str(_("no municipality is called “%(name)s”; enter its OKTMO code.")) % {
-            "name": text
-        }
-    if len(named) > 1:
-        return None, str(
-            _("several municipalities are called “%(name)s”; enter the OKTMO code.")
-        ) % {"name": text}
-    return named[0], ""
 
 
 class InvitationForm(PageForm):

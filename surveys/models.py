@@ -7,13 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel, VersionedModel
 from municipalities.models import Municipality
+from surveys.tokens import token_salt_new
 
 
 class QuestionType(models.TextChoices):
@@ -287,8 +288,11 @@ class CampaignEvent(models.Model):
 
 
 class Invitation(TimeStampedModel):
-    """One respondent of a campaign. The token (256 bits) is given out once in the link and
-    only its sha256 is kept, so a leaked database yields no working links."""
+    """One respondent of a campaign. The link's token (256 bits) is derived from
+    ``token_salt`` with a key the database does not hold (``surveys.tokens``) and only its
+    sha256 is kept, so a leaked database yields no working links, yet every e-mail carries
+    the same link. The delivery fields follow the invitation e-mail: attempts, the last
+    error, and when it was given up (a permanent refusal, or too many attempts)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
     municipality = models.ForeignKey(
@@ -301,6 +305,9 @@ class Invitation(TimeStampedModel):
     position = models.CharField(_("position"), max_length=255, blank=True)
     email = models.EmailField(_("e-mail"), max_length=254)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    token_salt = models.CharField(
+        _("token salt"), max_length=64, default=token_salt_new, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -313,6 +320,12 @@ class Invitation(TimeStampedModel):
     last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # A worker took the e-mail at this time and may be talking to the mail server now: a
+    # second delivery of the task leaves it alone for a while (no lock is held meanwhile).
+    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
+    send_error = models.TextField(_("delivery error"), blank=True)
+    send_failed_at = models.DateTimeField(_("delivery failed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -356,7 +369,8 @@ class Response(TimeStampedModel, VersionedModel):
         indexes = [models.Index(fields=["campaign", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id}/{self.invitation_id} ({self.status})"
+        # Not the invitation: in anonymous campaigns the response must not lead to a person.
+        return f"{self.campaign_id}/#{self.pk} ({self.status})"
 
 
 class Answer(models.Model):
@@ -393,7 +407,101 @@ class Answer(models.Model):
             models.Index(
                 fields=["campaign", "question_id", "row_id"], name="answer_campaign_q_row"
             ),
+            # Results list the newest texts of each question, a few hundred of thousands.
+            models.Index(
+                fields=["campaign", "question_id", "is_other", "-id"],
+                name="answer_campaign_q_text",
+                condition=~Q(text=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.response_id}: q{self.question_id}"
+
+
+# No question, option, matrix row or value, in the unique index of ``AnswerTally``: NULLs are
+# distinct in a unique index (SQLite has no NULLS NOT DISTINCT), so they are compared as
+# these. Schema ids are positive and answered numbers stay within ±10^16 (Decimal(20, 4)).
+TALLY_NO_ID = 0
+TALLY_NO_VALUE = -(10**17)
+
+
+class AnswerTally(models.Model):
+    """Running counts of a campaign's submitted answers, one row per cell, added to by the
+    submit service in the transaction that writes the ``Answer`` rows
+    (``surveys.services.tallies``): results read these few thousand rows instead of every
+    answer, however many responses there are.
+
+    A ``answers`` row counts the answers falling into one cell — a question's option, matrix
+    row, value or "other" text — among one group of respondents: the whole campaign
+    (``dimension`` empty; only these rows keep the ``value``, for distributions and medians)
+    or one group of a breakdown dimension (the kind of the respondent's municipality, the
+    size class of its main town, its region's code), with ``total`` the sum of the values
+    (for means). A ``respondents`` row counts respondents instead: those who answered a
+    question, overall or in a group, or, without a question, the respondents of one
+    municipality (``dimension`` "municipality", its pk as the group).
+
+    The group is the municipality's AT SUBMIT: a later change of its kind or main town does
+    not move answers already given. Rows are only ever added to: submitted responses are not
+    deleted one by one (deleting a campaign deletes its tallies)."""
+
+    class Measure(models.TextChoices):
+        ANSWERS = "answers", _("answers")
+        RESPONDENTS = "respondents", _("respondents")
+
+    class Dimension(models.TextChoices):
+        OVERALL = "", _("all respondents")
+        KIND = "kind", _("kind of municipality")
+        SIZE_CLASS = "size_class", _("size class of the main town")
+        REGION = "region", _("region")
+        MUNICIPALITY = "municipality", _("municipality")
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="answer_tallies",
+        # The unique index starts with campaign_id.
+        db_index=False,
+    )
+    measure = models.CharField(_("what is counted"), max_length=12, choices=Measure.choices)
+    dimension = models.CharField(
+        _("dimension"), max_length=12, choices=Dimension.choices, blank=True
+    )
+    # The kind or size class ("" for a municipality without a main town), the region's code
+    # or the municipality's pk; "" for the whole campaign.
+    group_key = models.CharField(_("group"), max_length=32, blank=True)
+    question_id = models.PositiveIntegerField(_("question"), null=True, blank=True)
+    option_id = models.PositiveIntegerField(_("option"), null=True, blank=True)
+    row_id = models.PositiveIntegerField(_("matrix row"), null=True, blank=True)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    is_other = models.BooleanField(_("“other” text"), default=False)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    # Sums of up to millions of values of sixteen digits.
+    total = models.DecimalField(_("total"), max_digits=28, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer tally")
+        verbose_name_plural = _("answer tallies")
+        ordering = ["campaign_id", "measure", "dimension", "group_key", "question_id", "id"]
+        constraints = [
+            # The key the submit's upsert (INSERT … ON CONFLICT) adds to; the expressions are
+            # repeated there, in ``surveys.services.tallies``.
+            models.UniqueConstraint(
+                models.F("campaign"),
+                models.F("measure"),
+                models.F("dimension"),
+                models.F("group_key"),
+                Coalesce("question_id", Value(TALLY_NO_ID), output_field=models.IntegerField()),
+                Coalesce("option_id", Value(TALLY_NO_ID), output_field=models.IntegerField()),
+                Coalesce("row_id", Value(TALLY_NO_ID), output_field=models.IntegerField()),
+                # Not a DecimalField: Django would wrap that in casts on SQLite, and the
+                # upsert's conflict target must repeat the index's expressions exactly.
+                Coalesce("value", Value(TALLY_NO_VALUE), output_field=models.FloatField()),
+                models.F("is_other"),
+                name="answer_tally_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.dimension}:{self.group_key}" if self.dimension else "all"
+        return f"{self.campaign_id}/{self.measure}/{where}/q{self.question_id}"

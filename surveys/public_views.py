@@ -395,7 +395,7 @@ def _handle_post(request: HttpRequest, token: str, invitation: Invitation) -> Ht
     try:
         response = response_save(token=token, answers=answers, submit=submit)
     except Http404:
-        # The token was replaced (a reminder) between the page and this post.
+        # The link was replaced (an administrator issued a new one) between the page and this post.
         return render(request, "surveys/public/not_found.html", status=404)
     except ApplicationError as error:
         if error.code != "invalid_answers":

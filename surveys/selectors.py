@@ -160,5 +160,19 @@ def invitation_list(*, campaign: Campaign) -> QuerySet[Invitation]:
     )
 
 
+def invitation_get_for(*, user: Any, campaign_id: int, pk: int) -> Invitation:
+    """An invitation of the campaign ``campaign_id``, with its campaign and municipality;
+    404 when it belongs to another campaign."""
+    _require(user)
+    invitation = (
+        Invitation.objects.select_related("campaign", "municipality")
+        .filter(campaign_id=campaign_id, pk=pk)
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
 def campaign_event_list(*, campaign: Campaign) -> QuerySet[CampaignEvent]:
     return CampaignEvent.objects.filter(campaign=campaign).select_related("actor")

@@ -127,6 +127,9 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="JointPlan <noreply@jointplan.local>")
+# A hanging SMTP server must not hold a worker (and the rows it has locked) until the hard
+# time limit kills it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -203,16 +206,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-unsent-invitations": {"task": "surveys.sweep_unsent_invitations", "schedule": 300.0},
     # Reminders to invitees who have not answered yet (campaign's own count and interval).
     "send-survey-reminders": {"task": "surveys.send_reminders", "schedule": 3600.0},
+    # Campaigns past their closing time are closed (an event row, like a manual close).
+    "close-expired-campaigns": {"task": "surveys.close_expired_campaigns", "schedule": 300.0},
 }
 
 # Indicator values: the years the registry accepts.
 INDICATOR_YEAR_MIN = 1990
 INDICATOR_YEAR_MAX = 2050
 
+# Paths whose first group is a secret (the personal survey link): logged as <token>.
+LOG_REDACTED_PATHS = [r"/s/([^/\s\"?]+)", r"/public/responses/([^/\s\"?]+)"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secret_paths": {"()": "core.logging.RedactSecretPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secret_paths"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # WeasyPrint reports every rendering step at INFO; its warnings are what matter.
     "loggers": {"weasyprint": {"level": "WARNING"}},
@@ -220,6 +228,9 @@ LOGGING = {
 
 # Tests run their own worker on a queue of their own, so that they never race a developer's.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+
+# ``make demo``/``load_demo`` may write the demo users and data (never in production).
+DEMO_DATA_ALLOWED = True
 
 # The address people reach the site at, for links in e-mails sent by workers.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -2,6 +2,8 @@
 in ``If-Match``. A write without it is refused with 428, a write on an old one with 412."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,3 +35,20 @@ def expected_version(request: Request) -> int:
             code="invalid_if_match",
         )
     return int(value)
+
+
+# OpenAPI descriptions of the two headers, shared by every versioned endpoint.
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description='The object\'s version in quotes, e.g. "3": send it back in If-Match.',
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version you are changing, e.g. "3".',
+)

@@ -8,8 +8,10 @@ for PDF, or a writer for tabular formats (CSV, XLSX) that streams into a file.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from django.db.models import Model
@@ -60,3 +62,19 @@ def get_document_kind(name: str) -> DocumentKind:
 
 def document_kinds() -> dict[str, DocumentKind]:
     return dict(_KINDS)
+
+
+def files_fingerprint(*paths: Path | str) -> str:
+    """A short hash of everything under ``paths`` (files, or folders walked in order), for
+    a kind's ``template_version``: change a template, a stylesheet, a font, the compiled
+    translations or the code that builds the context, and old files stop being reused —
+    nobody has to remember to bump a number."""
+    digest = hashlib.sha256()
+    for root in map(Path, paths):
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            if file.suffix == ".pyc":
+                continue
+            digest.update(str(file.relative_to(root.parent)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]

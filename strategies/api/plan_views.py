@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -20,7 +19,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.concurrency import expected_version, with_etag
+from core.api.concurrency import ETAG_HEADER, IF_MATCH_HEADER, expected_version, with_etag
 from strategies import plan_selectors, services
 from strategies.api.plan_serializers import (
     GoalSerializer,
@@ -31,20 +30,6 @@ from strategies.api.plan_serializers import (
 from strategies.models import Goal, Measure, Objective, Strategy, TargetIndicator
 from strategies.selectors import strategy_get_for
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The ETag of the version being changed, e.g. "3".',
-)
-ETAG = OpenApiParameter(
-    "ETag",
-    str,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description='The version of the item, e.g. "3"; send it back in If-Match to change it.',
-)
 READ_ERRORS = {404: OpenApiResponse(description="No such item, or its strategy is not yours.")}
 WRITE_ERRORS = {
     **READ_ERRORS,
@@ -155,7 +140,9 @@ def list_schemas(serializer: type[serializers.Serializer], query: Any = None) ->
             parameters=[query] if query is not None else None,
         ),
         post=extend_schema(
-            request=serializer, responses={201: serializer, **WRITE_ERRORS}, parameters=[ETAG]
+            request=serializer,
+            responses={201: serializer, **WRITE_ERRORS},
+            parameters=[ETAG_HEADER],
         ),
     )
 
@@ -164,14 +151,17 @@ def item_schemas(serializer: type[serializers.Serializer]) -> Any:
     """The schema of an item view (a class decorator)."""
     return extend_schema_view(
         **{
-            "get": extend_schema(responses={200: serializer, **READ_ERRORS}, parameters=[ETAG]),
+            "get": extend_schema(
+                responses={200: serializer, **READ_ERRORS}, parameters=[ETAG_HEADER]
+            ),
             "patch": extend_schema(
                 request=serializer,
                 responses={200: serializer, **WRITE_ERRORS, **VERSION_ERRORS},
-                parameters=[IF_MATCH, ETAG],
+                parameters=[IF_MATCH_HEADER, ETAG_HEADER],
             ),
             "delete": extend_schema(
-                responses={204: None, **WRITE_ERRORS, **VERSION_ERRORS}, parameters=[IF_MATCH]
+                responses={204: None, **WRITE_ERRORS, **VERSION_ERRORS},
+                parameters=[IF_MATCH_HEADER],
             ),
         }
     )

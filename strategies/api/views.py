@@ -10,14 +10,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.concurrency import expected_version, with_etag
+from core.api.concurrency import ETAG_HEADER, IF_MATCH_HEADER, expected_version, with_etag
 from core.exceptions import ApplicationError
 from strategies import content, permissions, selectors, services
 from strategies.api.serializers import (
@@ -43,21 +43,6 @@ from strategies.api.serializers import (
 )
 from strategies.models import Section, Strategy
 from strategies.services.sections import UNCHANGED
-
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description='The object\'s version in quotes, e.g. "3": send it back in If-Match.',
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The ETag of the version you are changing, e.g. "3".',
-)
 
 
 def _errors(*codes: int, conflict: Any = VersionConflictSerializer) -> dict[int, Any]:
@@ -120,7 +105,7 @@ class StrategyListApi(StrategyApi):
         operation_id="v1_strategies_create",
         request=StrategyCreateSerializer,
         responses={201: StrategySerializer, **_errors(400, 401, 403)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request) -> Response:
         if not permissions.can_create_strategy(request.user):
@@ -146,7 +131,7 @@ class StrategyDetailApi(StrategyApi):
     @extend_schema(
         operation_id="v1_strategies_retrieve",
         responses={200: StrategySerializer, **READ_ERRORS},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def get(self, request: Request, pk: int) -> Response:
         strategy = selectors.strategy_get_for(user=request.user, pk=pk)
@@ -156,7 +141,7 @@ class StrategyDetailApi(StrategyApi):
         operation_id="v1_strategies_partial_update",
         request=StrategyUpdateSerializer,
         responses={200: StrategySerializer, **_errors(400, 401, 403, 404, 409, 412, 428)},
-        parameters=[IF_MATCH, ETAG],
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     )
     def patch(self, request: Request, pk: int) -> Response:
         """Change the title, horizon or summary (the lead's coordinator, before approval)."""
@@ -199,7 +184,7 @@ def _transition_schema(operation_id: str, description: str, **kwargs: Any) -> An
         description=description,
         request=kwargs.pop("request", None),
         responses=kwargs.pop("responses", TRANSITION_RESPONSES),
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
         **kwargs,
     )
 
@@ -313,7 +298,7 @@ class StrategySectionListApi(StrategyApi):
         operation_id="v1_strategies_sections_create",
         request=SectionCreateSerializer,
         responses={201: SectionSerializer, **_errors(400, 401, 403, 404, 409)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request, pk: int) -> Response:
         strategy = selectors.strategy_get_for(user=request.user, pk=pk)
@@ -367,7 +352,7 @@ class SectionDetailApi(StrategyApi):
     @extend_schema(
         operation_id="v1_sections_retrieve",
         responses={200: SectionSerializer, **READ_ERRORS},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def get(self, request: Request, pk: int) -> Response:
         section = selectors.section_get_for(user=request.user, pk=pk)
@@ -380,7 +365,7 @@ class SectionDetailApi(StrategyApi):
             200: SectionSerializer,
             **_errors(400, 401, 403, 404, 409, 412, 428, conflict=SectionConflictSerializer),
         },
-        parameters=[IF_MATCH, ETAG],
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     )
     def patch(self, request: Request, pk: int) -> Response:
         section = selectors.section_get_for(user=request.user, pk=pk)
@@ -400,7 +385,7 @@ class SectionDetailApi(StrategyApi):
     @extend_schema(
         operation_id="v1_sections_destroy",
         responses={204: None, **_errors(401, 403, 404, 409, 412, 428)},
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_HEADER],
     )
     def delete(self, request: Request, pk: int) -> Response:
         section = selectors.section_get_for(user=request.user, pk=pk)
@@ -477,7 +462,7 @@ class SectionRevisionRestoreApi(StrategyApi):
             200: SectionSerializer,
             **_errors(401, 403, 404, 409, 412, 428, conflict=SectionConflictSerializer),
         },
-        parameters=[IF_MATCH, ETAG],
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     )
     def post(self, request: Request, pk: int, number: int) -> Response:
         """Make an old revision the section's text again, saved as a new revision.

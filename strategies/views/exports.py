@@ -4,7 +4,6 @@ polling itself until the download link appears (``core/includes/export_status.ht
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.documents.services import document_export_request
@@ -12,19 +11,17 @@ from strategies import selectors
 from strategies.documents import KIND
 from strategies.views.common import is_htmx, login_required
 
-# The panel of the strategy page that shows the document.
-ANCHOR = "document"
-
 
 @require_POST
 @login_required
 def strategy_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """HTMX swaps the job's status into the page; a plain form post comes back to the
-    strategy page, which shows the user's latest job."""
+    """HTMX swaps the job's status into the page; a plain form post goes to the job's own
+    page, which refreshes itself until the file is ready."""
     strategy = selectors.strategy_get_for(user=request.user, pk=pk)
     export, _created = document_export_request(
         kind=KIND, subject=strategy, format="pdf", actor=request.user
     )
     if is_htmx(request):
         return render(request, "core/includes/export_status.html", {"export": export})
-    return redirect(f"{reverse('strategies:strategy_detail', args=[strategy.pk])}#{ANCHOR}")
+    # Without JavaScript: the job's own page, which refreshes itself until the file is ready.
+    return redirect("core:export_detail", export.pk)

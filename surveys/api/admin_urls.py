@@ -38,6 +38,11 @@ urlpatterns: list = [
         name="campaign-invitations",
     ),
     path(
+        "campaigns/<int:pk>/invitations/<int:invitation_pk>/reissue/",
+        views.CampaignInvitationReissueApi.as_view(),
+        name="campaign-invitation-reissue",
+    ),
+    path(
         "campaigns/<int:pk>/invitations/import/",
         views.CampaignInvitationImportApi.as_view(),
         name="campaign-invitations-import",

@@ -154,7 +154,7 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=RespondentErrorSerializer, description=description)
 
 
-NOT_FOUND = _error("No such token (or no longer valid: a reminder sends a new link).")
+NOT_FOUND = _error("No such token (or no longer valid: the administrator issued a new link).")
 RATE_LIMITED = _error(
     "Too many unknown tokens from this address: after 20 within 10 minutes the address gets "
     "429 for any token until that window ends (Retry-After, in seconds). Valid tokens are "

@@ -464,10 +464,15 @@ class CampaignTransitionSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    """An invitation as listed: never its token (only the hash is stored)."""
+    """An invitation as listed: never its token (the link is shown only when it is made).
+    In an anonymous campaign the time of the submission is not given, only whether there
+    was one: joined with the time in an export it would tell who gave which answers. Pass
+    the campaign's ``anonymous`` in the context (else it is read from the invitation)."""
 
     oktmo = serializers.CharField(source="municipality.oktmo", read_only=True)
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+    submitted = serializers.SerializerMethodField()
+    submitted_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Invitation
@@ -481,10 +486,43 @@ class InvitationSerializer(serializers.ModelSerializer):
             "sent_at",
             "last_reminded_at",
             "reminder_count",
+            "submitted",
             "submitted_at",
+            "send_attempts",
+            "send_failed_at",
+            "send_error",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "send_attempts": {"help_text": "Attempts to deliver the invitation e-mail."},
+            "send_failed_at": {
+                "help_text": "When the delivery was given up (the address was refused, or "
+                "every attempt failed); null while it is not."
+            },
+            "send_error": {"help_text": "The mail server's answer to the last failed attempt."},
+        }
+
+    def _anonymous(self, obj: Invitation) -> bool:
+        anonymous = self.context.get("anonymous")
+        return obj.campaign.anonymous if anonymous is None else bool(anonymous)
+
+    def get_submitted(self, obj: Invitation) -> bool:
+        return obj.submitted_at is not None
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "When the answers were submitted; always null in an anonymous "
+            "campaign (see `submitted`).",
+        }
+    )
+    def get_submitted_at(self, obj: Invitation) -> str | None:
+        if obj.submitted_at is None or self._anonymous(obj):
+            return None
+        return serializers.DateTimeField().to_representation(obj.submitted_at)
 
 
 class InvitationCreatedSerializer(InvitationSerializer):
@@ -495,8 +533,8 @@ class InvitationCreatedSerializer(InvitationSerializer):
         read_only_fields = fields
 
     def get_link(self, obj: Invitation) -> str:
-        """The respondent's personal link. Shown only in this answer: the token is not
-        stored and cannot be shown again."""
+        """The respondent's personal link, shown only in this answer: it is not stored (the
+        e-mails derive it). A lost one is replaced by issuing a new link."""
         return str(self.context["link"])
 
 

@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.concurrency import expected_version, with_etag
+from core.api.concurrency import ETAG_HEADER, IF_MATCH_HEADER, expected_version, with_etag
 from core.exceptions import ApplicationError
 from surveys import selectors, services
 from surveys.api.serializers import (
@@ -44,20 +44,6 @@ from surveys.permissions import can_manage_surveys
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description='The object\'s version in quotes, e.g. "3": send it back in If-Match.',
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The ETag of the version you are changing, e.g. "3".',
-)
 IF_MATCH_OPTIONAL = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -140,7 +126,7 @@ class QuestionnaireListApi(SurveyAdminApi):
         operation_id="v1_questionnaires_create",
         request=QuestionnaireCreateSerializer,
         responses={201: QuestionnaireDetailSerializer, **_errors(400, 401, 403)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request) -> Response:
         data = QuestionnaireCreateSerializer(data=request.data)
@@ -157,7 +143,7 @@ class QuestionnaireDetailApi(SurveyAdminApi):
     @extend_schema(
         operation_id="v1_questionnaires_retrieve",
         responses={200: QuestionnaireDetailSerializer, **READ_ERRORS},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def get(self, request: Request, pk: int) -> Response:
         return _questionnaire_response(request, pk)
@@ -166,7 +152,7 @@ class QuestionnaireDetailApi(SurveyAdminApi):
         operation_id="v1_questionnaires_partial_update",
         request=QuestionnaireUpdateSerializer,
         responses={200: QuestionnaireDetailSerializer, **_errors(400, 401, 403, 404, 412)},
-        parameters=[IF_MATCH_OPTIONAL, ETAG],
+        parameters=[IF_MATCH_OPTIONAL, ETAG_HEADER],
     )
     def patch(self, request: Request, pk: int) -> Response:
         """Change the draft's title or description (versions keep theirs)."""
@@ -349,7 +335,7 @@ class CampaignListApi(SurveyAdminApi):
         operation_id="v1_campaigns_create",
         request=CampaignCreateSerializer,
         responses={201: CampaignSerializer, **_errors(400, 401, 403)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request) -> Response:
         data = CampaignCreateSerializer(data=request.data)
@@ -373,7 +359,7 @@ class CampaignDetailApi(SurveyAdminApi):
     @extend_schema(
         operation_id="v1_campaigns_retrieve",
         responses={200: CampaignSerializer, **READ_ERRORS},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def get(self, request: Request, pk: int) -> Response:
         return _campaign_response(request, pk)
@@ -384,7 +370,7 @@ class CampaignDetailApi(SurveyAdminApi):
         "`kinds`, `size_classes` replaces the municipalities with the ones they choose.",
         request=CampaignUpdateSerializer,
         responses={200: CampaignSerializer, **_errors(400, 401, 403, 404, 409, 412, 428)},
-        parameters=[IF_MATCH, ETAG],
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     )
     def patch(self, request: Request, pk: int) -> Response:
         selectors.campaign_get_for(user=request.user, pk=pk)
@@ -427,11 +413,11 @@ class CampaignOpenApi(CampaignTransitionApi):
     @extend_schema(
         operation_id="v1_campaigns_open",
         description="draft → open. Needs at least one municipality and a closing time ahead. "
-        "Invitations added while it was a draft are e-mailed now, each with a NEW link (the "
-        "ones shown when they were added stop working).",
+        "Invitations added while it was a draft are e-mailed now (at the opening time, if "
+        "that is still ahead), each with the link shown when it was added.",
         request=CampaignTransitionSerializer,
         responses={200: CampaignSerializer, **_errors(400, 401, 403, 404, 409)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
@@ -445,7 +431,7 @@ class CampaignCloseApi(CampaignTransitionApi):
         description="open → closed: no more answers, invitations or reminders.",
         request=CampaignTransitionSerializer,
         responses={200: CampaignSerializer, **_errors(401, 403, 404, 409)},
-        parameters=[ETAG],
+        parameters=[ETAG_HEADER],
     )
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
@@ -465,13 +451,18 @@ class CampaignInvitationListApi(SurveyAdminApi):
     def get(self, request: Request, pk: int) -> Response:
         campaign = selectors.campaign_get_for(user=request.user, pk=pk)
         page = self.paginate_queryset(selectors.invitation_list(campaign=campaign))
-        return self.get_paginated_response(InvitationSerializer(page, many=True).data)
+        context = {"anonymous": campaign.anonymous}
+        return self.get_paginated_response(
+            InvitationSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(
         operation_id="v1_campaigns_invitations_create",
         description="Invite one respondent of one of the campaign's municipalities. The "
         "answer carries the personal `link` — the only time it is shown. An open campaign "
-        "e-mails it right away; a draft's go out, with new links, when it opens.",
+        "e-mails it right away (at its opening time, if that is still ahead); a draft's go "
+        "out when it opens. The e-mails carry this same link. A campaign whose closing time "
+        "has passed invites nobody (400 `campaign_ended`), a closed one neither (409).",
         request=InvitationCreateSerializer,
         responses={201: InvitationCreatedSerializer, **_errors(400, 401, 403, 404, 409)},
     )
@@ -482,11 +473,36 @@ class CampaignInvitationListApi(SurveyAdminApi):
         issued = services.invitation_create(
             actor=request.user, campaign_id=pk, **data.validated_data
         )
-        invitation = selectors.invitation_list(campaign=issued.invitation.campaign).get(
-            pk=issued.invitation.pk
-        )
-        body = InvitationCreatedSerializer(invitation, context={"link": issued.link}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _issued_response(request, pk, issued, status.HTTP_201_CREATED)
+
+
+def _issued_response(
+    request: Request, campaign_id: int, issued: services.IssuedInvitation, code: int
+) -> Response:
+    invitation = selectors.invitation_get_for(
+        user=request.user, campaign_id=campaign_id, pk=issued.invitation.pk
+    )
+    body = InvitationCreatedSerializer(invitation, context={"link": issued.link}).data
+    return Response(body, status=code)
+
+
+class CampaignInvitationReissueApi(SurveyAdminApi):
+    serializer_class = InvitationCreatedSerializer
+
+    @extend_schema(
+        operation_id="v1_campaigns_invitations_reissue",
+        description="Issue a new link for the invitation (a lost or forwarded link): the "
+        "old link stops working at once. The answer carries the new `link` — the only time "
+        "it is shown — and the invitation e-mail goes out again with it (when the campaign "
+        "is open). Refused for a submitted invitation (409 `already_submitted`) and in a "
+        "campaign that is closed (409) or past its closing time (400).",
+        request=None,
+        responses={200: InvitationCreatedSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, pk: int, invitation_pk: int) -> Response:
+        selectors.invitation_get_for(user=request.user, campaign_id=pk, pk=invitation_pk)
+        issued = services.invitation_reissue(actor=request.user, invitation_id=invitation_pk)
+        return _issued_response(request, pk, issued, status.HTTP_200_OK)
 
 
 class CampaignInvitationImportApi(SurveyAdminApi):

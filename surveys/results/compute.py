@@ -1,9 +1,10 @@
 """Campaign results: counts, shares, means, medians, texts, response rates and breakdowns.
 
-``campaign_results`` reads nothing but aggregates (``tallies``) and the frozen questionnaire
-version, so it costs the same handful of queries for ten responses or twenty thousand. The
-dictionary it returns is the API's shape (``GET /api/v1/campaigns/{id}/results/``) and what
-the results page, the PDF report and the exports print.
+``campaign_results`` reads nothing but the campaign's running tallies (``tallies``: counts
+kept by every submit), the newest texts and the frozen questionnaire version, so it costs the
+same handful of small queries for ten responses or twenty thousand. The dictionary it
+returns is the API's shape (``GET /api/v1/campaigns/{id}/results/``) and what the results
+page, the PDF report and the exports print.
 
 Rules of counting:
 
@@ -14,28 +15,29 @@ Rules of counting:
 - Means and medians are of the values given; the median of an even count is the mean of the
   two middle values.
 - Breakdowns group respondents by the kind of their municipality, the size class of its main
-  town (the largest town linked to it; "unknown" without one) and its region. In an
+  town (the largest town linked to it; "unknown" without one) and its region, as they were
+  when the respondent submitted (a later change of the registry moves no answers). In an
   anonymous campaign a breakdown cell answered by fewer than ``K_ANONYMITY`` respondents is
   suppressed: it says so and carries no numbers, not even its respondent count.
 - Response rates per municipality are always shown, also in anonymous campaigns: that an
   official of a municipality answered is not an answer (the invitation list shows it
   anyway), whereas the answers of a group of one or two would be.
-- Texts are plain strings, newest first, without names, in every campaign; at most
-  ``TEXTS_LIMIT`` per question are listed, ``texts_total`` says how many there are.
+- Texts are plain strings, newest first (the last written first), without names, in every
+  campaign; at most ``TEXTS_LIMIT`` per question are listed, ``texts_total`` says how many
+  there are.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from municipalities.models import Municipality
+from municipalities.models import Municipality, Region
 from municipalities.size_classes import SizeClass
 from surveys.models import (
     SCALE_MAX,
@@ -44,17 +46,22 @@ from surveys.models import (
     Invitation,
     QuestionnaireVersion,
     QuestionType,
-    Response,
 )
 from surveys.results import tallies
-from surveys.results.tallies import DIMENSIONS, NO_SIZE_CLASS, OVERALL, CountRow
+from surveys.results.tallies import (
+    DIMENSIONS,
+    NO_SIZE_CLASS,
+    OVERALL,
+    VALUE_PLACES,
+    VALUE_SCALE,
+    CountRow,
+)
 
 # Breakdown cells of anonymous campaigns answered by fewer respondents are suppressed.
 K_ANONYMITY = 3
 # Texts listed per question (the newest); the page links to the rest through the export.
 TEXTS_LIMIT = 500
 
-MULTI_ROW_TYPES = frozenset({QuestionType.MULTIPLE_CHOICE, QuestionType.MATRIX})
 CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
 NUMERIC_TYPES = frozenset({QuestionType.SCALE, QuestionType.NUMBER})
 TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
@@ -62,66 +69,44 @@ TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
 Number = int | float
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """A municipality of the campaign with its region and its response rate."""
 
     pk: int
     oktmo: str
     name: str
-    region_id: int
     region_code: str
     region_name: str
     invited: int
     respondents: int
 
 
-def _places(campaign: Campaign) -> list[Place]:
-    """The campaign's municipalities (its targets and any with invitations), two queries."""
-    rates = {
-        row["municipality_id"]: (row["invited"], row["respondents"])
-        for row in Invitation.objects.filter(campaign=campaign)
-        .order_by()
-        .values("municipality_id")
-        .annotate(
-            invited=Count("id"),
-            respondents=Count("id", filter=Q(response__status=Response.Status.SUBMITTED)),
-        )
-    }
-    targets = Campaign.municipalities.through.objects.filter(campaign_id=campaign.pk).values(
-        "municipality_id"
-    )
-    municipalities = (
-        Municipality.objects.filter(Q(pk__in=targets) | Q(pk__in=list(rates)))
-        .order_by("oktmo")
-        .values_list(
-            "pk",
-            "oktmo",
-            "name",
-            "region_id",
-            "region__code",
-            "region__name",
-        )
-    )
+# The campaign's municipalities — its targets and any with invitations — with how many were
+# invited there, in one pass: the invitations are counted from the index on (campaign,
+# municipality) alone (COUNT(*): no column outside it), who submitted is in the tallies.
+_PLACES_SQL = (
+    "SELECT m.id, m.oktmo, m.name, r.code, r.name, COALESCE(i.invited, 0) "  # noqa: S608
+    f"FROM {Municipality._meta.db_table} m "
+    f"JOIN {Region._meta.db_table} r ON r.id = m.region_id "
+    "LEFT JOIN (SELECT municipality_id, COUNT(*) AS invited "
+    f"FROM {Invitation._meta.db_table} WHERE campaign_id = %s GROUP BY municipality_id) i "
+    "ON i.municipality_id = m.id "
+    "WHERE i.municipality_id IS NOT NULL OR m.id IN (SELECT municipality_id "
+    f"FROM {Campaign.municipalities.through._meta.db_table} WHERE campaign_id = %s) "
+    "ORDER BY m.oktmo"
+)
+
+
+def _places(campaign: Campaign, respondents: Mapping[int, int]) -> list[Place]:
+    """The campaign's municipalities with their response rates (one query; the respondents
+    come from the tallies)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PLACES_SQL, [campaign.pk, campaign.pk])
+        rows = cursor.fetchall()
     return [
-        Place(
-            pk=pk,
-            oktmo=oktmo,
-            name=name,
-            region_id=region_id,
-            region_code=region_code,
-            region_name=region_name,
-            invited=rates.get(pk, (0, 0))[0],
-            respondents=rates.get(pk, (0, 0))[1],
-        )
-        for pk, oktmo, name, region_id, region_code, region_name in municipalities
+        Place(pk, oktmo, name, region_code, region_name, invited, respondents.get(pk, 0))
+        for pk, oktmo, name, region_code, region_name, invited in rows
     ]
-
-
-def _number(value: Decimal | None) -> Number | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _ratio(part: Number | Decimal, whole: Number | Decimal) -> float:
@@ -136,22 +121,41 @@ def _rate(part: int, whole: int) -> float | None:
 def median_of(distribution: Iterable[tuple[Decimal, int]]) -> Decimal | None:
     """The median of values given as (value, count) pairs: the middle value, or the mean of
     the two middle ones for an even count (what PostgreSQL's percentile_cont(0.5) gives)."""
-    ordered = sorted((value, count) for value, count in distribution if count)
-    total = sum(count for _value, count in ordered)
+    counts: dict[Decimal, int] = {}
+    for value, count in distribution:
+        if count:
+            counts[value] = counts.get(value, 0) + count
+    middle = _middle(sorted(counts), counts)
+    if middle is None:
+        return None
+    low, high = middle
+    return low if low == high else (low + high) / 2
+
+
+def _middle(ordered: Sequence[Any], counts: Mapping[Any, int]) -> tuple[Any, Any] | None:
+    """The two middle values of the values ``ordered`` given ``counts`` times each — the one
+    middle value twice for an odd count — or None without any."""
+    total = sum(counts.values())
     if not total:
         return None
     # 1-based positions of the middle value(s).
     low, high = (total + 1) // 2, total // 2 + 1
     seen = 0
-    found: dict[int, Decimal] = {}
-    for value, count in ordered:
-        first, seen = seen + 1, seen + count
+    found: dict[int, Any] = {}
+    for value in ordered:
+        first, seen = seen + 1, seen + counts[value]
         for position in (low, high):
             if position not in found and first <= position <= seen:
                 found[position] = value
         if len(found) == 2 or (low == high and found):
             break
-    return found[low] if total % 2 else (found[low] + found[high]) / 2
+    return found[low], found[high]
+
+
+def _scaled_number(value: int, scale: int = VALUE_SCALE) -> Number:
+    """``value / scale`` as results print numbers: an int when whole, else the nearest float
+    (what ``float`` of the decimal gives: Python rounds the quotient of integers exactly)."""
+    return value / scale if value % scale else value // scale
 
 
 def _mean(count: int, total: Decimal | None) -> float | None:
@@ -161,39 +165,55 @@ def _mean(count: int, total: Decimal | None) -> float | None:
 class _Tally:
     """The rows of ``tallies`` indexed for building questions."""
 
-    def __init__(
-        self,
-        counts: list[CountRow],
-        respondents: list[tallies.RespondentRow],
-        texts: list[tallies.TextRow],
-    ) -> None:
+    def __init__(self, counts: tallies.Tallies, texts: list[tallies.TextRow]) -> None:
         self.overall: dict[int, list[CountRow]] = defaultdict(list)
         self.grouped: dict[tuple[str, int], dict[str, list[CountRow]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        for row in counts:
+        # How many texts a question has, its own (False) and "other" ones (True).
+        self.text_totals: dict[tuple[int, bool], int] = defaultdict(int)
+        for row in counts.counts:
             if row.dimension == OVERALL:
                 self.overall[row.question_id].append(row)
+                if row.option_id is None and row.row_id is None and row.total is None:
+                    self.text_totals[(row.question_id, row.is_other)] += row.count
             else:
                 self.grouped[(row.dimension, row.question_id)][row.key].append(row)
-        self.respondents = {(r.dimension, r.key, r.question_id): r.count for r in respondents}
+        self.values = counts.values
+        self.respondents = {
+            (r.dimension, r.key, r.question_id): r.count for r in counts.respondents
+        }
         self.texts: dict[tuple[int, bool], list[str]] = defaultdict(list)
-        self.text_totals: dict[tuple[int, bool], int] = {}
         for text in texts:
             self.texts[(text.question_id, text.is_other)].append(text.text)
-            self.text_totals[(text.question_id, text.is_other)] = text.total
+        self._ordered: dict[tuple[int, int | None], list[int]] = {}
 
     def distribution(
         self, question_id: int, row_id: int | None = None
-    ) -> list[tuple[Decimal, int]]:
-        return sorted(
-            (row.number, row.count)
-            for row in self.overall[question_id]
-            if row.number is not None and row.row_id == row_id and row.option_id is None
-        )
+    ) -> tuple[list[int], Mapping[int, int]]:
+        """The values given to a question or a matrix row (× VALUE_SCALE), in order, and how
+        many gave each. (Counts by value rather than (value, count) pairs: a number question
+        may have a value per respondent, and every pair would be one more object.)"""
+        key = (question_id, row_id)
+        counts = self.values.get(key, {})
+        if key not in self._ordered:
+            self._ordered[key] = sorted(counts)
+        return self._ordered[key], counts
 
-    def median(self, question_id: int, row_id: int | None = None) -> Decimal | None:
-        return median_of(self.distribution(question_id, row_id))
+    def summary(
+        self, question_id: int, row_id: int | None = None
+    ) -> tuple[int, float | None, Number | None]:
+        """How many answered, the mean and the median of a question or a matrix row."""
+        ordered, counts = self.distribution(question_id, row_id)
+        answered = sum(counts.values())
+        total = sum(value * count for value, count in counts.items())
+        middle = _middle(ordered, counts)
+        return (
+            answered,
+            # As the decimals of the answers would give it.
+            _mean(answered, Decimal(total).scaleb(-VALUE_PLACES)),
+            None if middle is None else _scaled_number(sum(middle), 2 * VALUE_SCALE),
+        )
 
 
 class _Groups:
@@ -203,6 +223,8 @@ class _Groups:
         self.region_names = {p.region_code: p.region_name for p in places}
         self.kind_order = {value: i for i, value in enumerate(Municipality.Kind.values)}
         self.size_order = {value: i for i, value in enumerate(SizeClass.values)}
+        # Every question repeats the groups; translating a label is not free.
+        self._labels: dict[tuple[str, str], str] = {}
 
     def order(self, dimension: str, keys: Iterable[str]) -> list[str]:
         if dimension == "kind":
@@ -212,6 +234,12 @@ class _Groups:
         return sorted(keys)
 
     def label(self, dimension: str, key: str) -> str:
+        label = self._labels.get((dimension, key))
+        if label is None:
+            label = self._labels[(dimension, key)] = self._label(dimension, key)
+        return label
+
+    def _label(self, dimension: str, key: str) -> str:
         if dimension == "kind":
             return str(Municipality.Kind(key).label) if key in self.kind_order else key
         if dimension == "size_class":
@@ -282,21 +310,22 @@ class _Builder:
 
     def _numeric(self, question: Mapping[str, Any], result: dict[str, Any]) -> None:
         qid = question["id"]
-        distribution = self.tally.distribution(qid)
-        answered = sum(count for _value, count in distribution)
-        total = sum((value * count for value, count in distribution), Decimal(0))
-        result["answered"] = answered
-        result["mean"] = _mean(answered, total)
-        result["median"] = _number(self.tally.median(qid))
+        ordered, counts = self.tally.distribution(qid)
+        result["answered"], result["mean"], result["median"] = self.tally.summary(qid)
         if question["type"] == QuestionType.SCALE:
-            result["distribution"] = _scale_distribution(distribution)
+            result["distribution"] = _scale_distribution(counts)
             result["scale"] = question.get("scale")
         else:
+            # ``_scaled_number`` inlined: a number question may have a value per respondent.
             result["distribution"] = [
-                {"value": _number(value), "count": count} for value, count in distribution
+                {
+                    "value": value / VALUE_SCALE if value % VALUE_SCALE else value // VALUE_SCALE,
+                    "count": counts[value],
+                }
+                for value in ordered
             ]
-            result["min"] = _number(distribution[0][0]) if distribution else None
-            result["max"] = _number(distribution[-1][0]) if distribution else None
+            result["min"] = _scaled_number(ordered[0]) if ordered else None
+            result["max"] = _scaled_number(ordered[-1]) if ordered else None
         if self.breakdown:
             result["breakdowns"] = self._breakdowns(question, self._numeric_cell)
 
@@ -306,17 +335,15 @@ class _Builder:
         result["scale"] = question.get("scale")
         rows = []
         for row in question["rows"]:
-            distribution = self.tally.distribution(qid, row["id"])
-            answered = sum(count for _value, count in distribution)
-            total = sum((value * count for value, count in distribution), Decimal(0))
+            answered, mean, median = self.tally.summary(qid, row["id"])
             rows.append(
                 {
                     "id": row["id"],
                     "text": row["text"],
                     "answered": answered,
-                    "mean": _mean(answered, total),
-                    "median": _number(self.tally.median(qid, row["id"])),
-                    "distribution": _scale_distribution(distribution),
+                    "mean": mean,
+                    "median": median,
+                    "distribution": _scale_distribution(self.tally.distribution(qid, row["id"])[1]),
                 }
             )
         result["rows"] = rows
@@ -337,22 +364,35 @@ class _Builder:
         breakdowns: dict[str, list[dict]] = {}
         for dimension in DIMENSIONS:
             grouped = self.tally.grouped.get((dimension, qid), {})
-            entries = []
+            cells = []
             for key in self.groups.order(dimension, grouped):
                 respondents, numbers = cell(question, dimension, key, grouped[key])
-                if not respondents:
-                    continue
+                if respondents:
+                    cells.append((key, respondents, numbers))
+            hidden = self._suppressed(cells)
+            entries = []
+            for key, respondents, numbers in cells:
                 entry: dict[str, Any] = {
                     "key": key,
                     "label": self.groups.label(dimension, key),
                 }
-                if self.anonymous and respondents < K_ANONYMITY:
+                if key in hidden:
                     entry["suppressed"] = True
                 else:
                     entry.update({"suppressed": False, "respondents": respondents, **numbers})
                 entries.append(entry)
             breakdowns[dimension] = entries
         return breakdowns
+
+    def _suppressed(self, cells: list[tuple[str, int, Any]]) -> set[str]:
+        """The groups whose numbers are withheld (anonymous campaigns): those answered by
+        fewer than ``K_ANONYMITY`` respondents, as the issue defines it. A single hidden group
+        can still be worked out as the overall numbers minus the shown groups; hiding a
+        second, large enough group too (complementary suppression) would hide numbers the
+        rule says to show, so it is not done."""
+        if not self.anonymous:
+            return set()
+        return {key for key, respondents, _ in cells if respondents < K_ANONYMITY}
 
     def _choice_cell(
         self, question: Mapping[str, Any], dimension: str, key: str, rows: list[CountRow]
@@ -407,35 +447,21 @@ def _option_counts(rows: Iterable[CountRow]) -> dict[int, int]:
     return counts
 
 
-def _scale_distribution(distribution: Iterable[tuple[Decimal, int]]) -> list[dict[str, int]]:
-    counts = {int(value): count for value, count in distribution}
+def _scale_distribution(counts: Mapping[int, int]) -> list[dict[str, int]]:
+    """Every point of the scale with how many chose it (``counts`` by value × VALUE_SCALE)."""
+    points = {value // VALUE_SCALE: count for value, count in counts.items()}
     return [
-        {"value": value, "count": counts.get(value, 0)} for value in range(SCALE_MIN, SCALE_MAX + 1)
+        {"value": value, "count": points.get(value, 0)} for value in range(SCALE_MIN, SCALE_MAX + 1)
     ]
 
 
-def _tally(
-    campaign: Campaign,
-    questions: list[dict[str, Any]],
-    breakdown: bool,
-    regions: dict[int, str],
-) -> _Tally:
-    return _Tally(
-        counts=tallies.count_rows(campaign_id=campaign.pk, breakdown=breakdown, regions=regions),
-        respondents=tallies.respondent_rows(
-            campaign_id=campaign.pk,
-            question_ids=[q["id"] for q in questions if q["type"] in MULTI_ROW_TYPES],
-            breakdown=breakdown,
-            regions=regions,
-        ),
-        texts=tallies.text_rows(
-            campaign_id=campaign.pk,
-            question_ids=[
-                q["id"] for q in questions if q["type"] in TEXT_TYPES or q.get("has_other")
-            ],
-            limit=TEXTS_LIMIT,
-        ),
+def _tally(campaign: Campaign, questions: list[dict[str, Any]], counts: tallies.Tallies) -> _Tally:
+    texts = tallies.text_rows(
+        campaign_id=campaign.pk,
+        question_ids=[q["id"] for q in questions if q["type"] in TEXT_TYPES or q.get("has_other")],
+        limit=TEXTS_LIMIT,
     )
+    return _Tally(counts, texts)
 
 
 def campaign_results(*, campaign: Campaign, breakdown: bool = True) -> dict[str, Any]:
@@ -445,12 +471,11 @@ def campaign_results(*, campaign: Campaign, breakdown: bool = True) -> dict[str,
         pk=campaign.questionnaire_version_id
     )
     questions = schema.get("questions", [])
-    places = _places(campaign)
+    counts = tallies.campaign_tallies(campaign_id=campaign.pk, breakdown=breakdown)
+    places = _places(campaign, counts.municipalities)
     respondents = sum(p.respondents for p in places)
     invited = sum(p.invited for p in places)
-    regions = {p.region_id: p.region_code for p in places}
-    with tallies.aggregate_settings():
-        tally = _tally(campaign, questions, breakdown, regions)
+    tally = _tally(campaign, questions, counts)
     builder = _Builder(
         tally=tally,
         groups=_Groups(places),

@@ -1,5 +1,6 @@
 """Campaigns: creating one over a frozen questionnaire version, choosing its municipalities,
-editing it while a draft, and moving it through ``draft → open → closed``."""
+editing it while a draft, and moving it through ``draft → open → closed`` (by hand, or closed
+by the beat task once its closing time has passed)."""
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,9 @@ CAMPAIGN_FIELDS = [
 ]
 MAX_REMINDERS = 10
 MAX_INTERVAL_DAYS = 60
+# The note of the event written when the closing time closes a campaign (the page shows it
+# translated).
+EXPIRED_NOTE = "expired"
 
 
 def lock_campaign(campaign_id: int, version: int | None = None) -> Campaign:
@@ -240,9 +244,10 @@ def campaign_update(
 
 @transaction.atomic
 def campaign_transition(*, actor: Any, campaign_id: int, name: str, note: str = "") -> Campaign:
-    """Move the campaign by the transition ``name`` (``open``, ``close``) and write the event.
-    Opening needs at least one municipality and a closing time still ahead; it queues the
-    invitation e-mails that have not gone out yet."""
+    """Move the campaign by the transition ``name`` (``open``, ``close``) and write the event
+    (``actor`` None: the system). Opening needs at least one municipality and a closing time
+    still ahead; it queues the invitation e-mails that have not gone out yet (at the opening
+    time, when that is still ahead)."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise ApplicationError(_("Unknown action."), code="unknown_transition")
@@ -285,3 +290,21 @@ def campaign_transition(*, actor: Any, campaign_id: int, name: str, note: str = 
     if name == "open":
         invitations_queue_unsent(campaign=campaign)
     return campaign
+
+
+def campaigns_close_expired(*, now: dt.datetime | None = None) -> int:
+    """Close the open campaigns whose closing time has passed, each through
+    ``campaign_transition`` by the system (its event row and audit entry), so that lists stop
+    showing them open. The beat task runs this. Returns how many it closed."""
+    now = now or timezone.now()
+    expired = Campaign.objects.filter(status=Campaign.Status.OPEN, closes_at__lte=now)
+    closed = 0
+    for campaign_id in expired.order_by("pk").values_list("pk", flat=True):
+        try:
+            campaign_transition(
+                actor=None, campaign_id=campaign_id, name="close", note=EXPIRED_NOTE
+            )
+        except ApplicationError:
+            continue  # closed by hand meanwhile
+        closed += 1
+    return closed

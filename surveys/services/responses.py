@@ -2,7 +2,8 @@
 
 A response is saved as the respondent goes (every save carries the whole current answers
 object and replaces the stored one) and becomes read-only once submitted. Submitting also
-writes the flat ``Answer`` rows that results are computed from, in the same transaction.
+writes the flat ``Answer`` rows and adds them to the campaign's tallies that results are
+read from (``surveys.services.tallies``), in the same transaction.
 
 Every write locks the invitation row first, so all writes of one token queue up: of two
 simultaneous submits one makes the response and its rows, the other finds it submitted (409),
@@ -23,6 +24,7 @@ from core.audit import audit_log_write
 from core.exceptions import ApplicationError
 from surveys.answers import OTHER_SUFFIX, answers_clean, error_messages
 from surveys.models import Answer, Campaign, Invitation, QuestionType, Response
+from surveys.services.tallies import respondent_group, response_tally, tally_add
 from surveys.tokens import token_hash
 
 # Tokens are 43 characters (256 bits, URL-safe base64); anything much longer is not one of
@@ -144,7 +146,8 @@ def _clean(schema: dict[str, Any], answers: Any, *, final: bool) -> dict[str, An
 def response_save(*, token: str, answers: Any, submit: bool = False) -> Response:
     """Save the respondent's current ``answers`` (the whole object; it replaces what was
     saved) and, with ``submit``, submit them: every required question that is asked must be
-    answered, the response becomes read-only and its ``Answer`` rows are written.
+    answered, the response becomes read-only, its ``Answer`` rows are written and added to
+    the campaign's tallies (one statement each, whatever the number of answers).
 
     Refusals: 404 unknown token; 409 ``already_submitted``, ``campaign_closed`` or
     ``campaign_not_open``; 400 ``invalid_answers`` with ``{"answers": {key: [messages]}}``.
@@ -153,7 +156,10 @@ def response_save(*, token: str, answers: Any, submit: bool = False) -> Response
         raise Http404
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("campaign__questionnaire_version")
+        # The municipality as it is now is the respondent's group in the tallies.
+        .select_related(
+            "campaign__questionnaire_version", "municipality__main_town", "municipality__region"
+        )
         .filter(token_hash=token_hash(token))
         .first()
     )
@@ -190,6 +196,10 @@ def response_save(*, token: str, answers: Any, submit: bool = False) -> Response
         invitation.submitted_at = now
         invitation.save(update_fields=["submitted_at", "updated_at"])
         rows = Answer.objects.bulk_create(answer_rows(response=response, schema=version.schema))
+        tally_add(
+            campaign_id=campaign.pk,
+            tally=response_tally(rows, respondent_group(invitation.municipality)),
+        )
         # Partial saves are not audited: they come many a minute, from nobody with an
         # account, and the response row itself keeps its last change. The submit is the act
         # that counts; its record holds no answers and, for anonymous campaigns, no name.

@@ -9,7 +9,7 @@ from surveys.views.campaigns import (
     campaign_transition,
     campaign_update,
 )
-from surveys.views.invitations import invitation_create, invitation_import
+from surveys.views.invitations import invitation_create, invitation_import, invitation_reissue
 from surveys.views.questionnaires import (
     questionnaire_create,
     questionnaire_detail,
@@ -28,6 +28,7 @@ __all__ = [
     "campaign_update",
     "invitation_create",
     "invitation_import",
+    "invitation_reissue",
     "question_create",
     "question_delete",
     "question_move",

@@ -25,6 +25,7 @@ from surveys.forms import (
     add_service_errors,
 )
 from surveys.models import Campaign, CampaignEvent, Questionnaire
+from surveys.services.campaigns import EXPIRED_NOTE
 from surveys.transitions import TRANSITIONS, can_transition
 from surveys.views.common import SECTION, page_of, staff_required
 
@@ -33,7 +34,8 @@ INVITATIONS_PER_PAGE = 50
 DEFAULT_DAYS_OPEN = 30
 SUCCESS = {
     "open": gettext_lazy(
-        "The campaign is open. Invitations not sent yet are being e-mailed with new links."
+        "The campaign is open. Invitations not sent yet are being e-mailed (from the opening "
+        "time), each with the link shown when it was added."
     ),
     "close": gettext_lazy("The campaign is closed. The form no longer accepts answers."),
 }
@@ -383,6 +385,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "results_url": _results_url(campaign),
             "response_percent": round(100 * submitted / invited) if invited else None,
             "now": timezone.now(),
+            "can_reissue": services.campaign_invitations_refusal(campaign) is None,
+            "expired_note": EXPIRED_NOTE,
         },
     )
 

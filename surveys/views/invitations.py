@@ -1,11 +1,11 @@
-"""Adding respondents to a campaign, one by one or from a file. The links are shown once, on
-the page that answers the request: the tokens are not stored, so no page can show them again.
-These answers are therefore never cached."""
+"""Adding respondents to a campaign, one by one or from a file, and issuing a new link. The
+links are shown once, on the page that answers the request: they are not stored (the e-mails
+derive them), so no page shows them again. These answers are therefore never cached."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from core.exceptions import ApplicationError
@@ -16,8 +16,10 @@ from surveys.views.common import SECTION, staff_required
 
 
 def _closed(request: HttpRequest, campaign: Campaign) -> HttpResponse | None:
-    if campaign.status == Campaign.Status.CLOSED:
-        messages.error(request, _("The campaign is closed: nobody can be invited any more."))
+    """Back to the campaign page, saying why, when the campaign takes nobody any more."""
+    refusal = services.campaign_invitations_refusal(campaign)
+    if refusal is not None:
+        messages.error(request, refusal.message)
         return redirect("surveys:campaign_detail", pk=campaign.pk)
     return None
 
@@ -62,6 +64,7 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "issued": issued,
             "issued_items": [issued] if issued else [],
+            "now": timezone.now(),
         },
         status=status,
     )
@@ -99,6 +102,44 @@ def invitation_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "surveys/campaigns/invitation_import.html",
-        {"section": SECTION, "campaign": campaign, "form": form, "report": report},
+        {
+            "section": SECTION,
+            "campaign": campaign,
+            "form": form,
+            "report": report,
+            "now": timezone.now(),
+        },
         status=status,
+    )
+
+
+@never_cache
+@staff_required
+def invitation_reissue(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """Confirm, then issue a new link: the old one stops working. The new link is shown on
+    the page that answers the POST, once."""
+    campaign = selectors.campaign_get_for(user=request.user, pk=pk)
+    invitation = selectors.invitation_get_for(
+        user=request.user, campaign_id=campaign.pk, pk=invitation_pk
+    )
+    if (refused := _closed(request, campaign)) is not None:
+        return refused
+    issued = None
+    if request.method == "POST":
+        try:
+            issued = services.invitation_reissue(actor=request.user, invitation_id=invitation.pk)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("surveys:campaign_detail", pk=campaign.pk)
+    return render(
+        request,
+        "surveys/campaigns/invitation_reissue.html",
+        {
+            "section": SECTION,
+            "campaign": campaign,
+            "invitation": invitation,
+            "issued": issued,
+            "issued_items": [issued] if issued else [],
+            "now": timezone.now(),
+        },
     )

@@ -142,3 +142,13 @@ def test_errors_are_summarised_at_the_top_and_take_focus(page: Page, live_server
     summary.locator(f"a[href='#q{ids.readiness}-s1']").click()
     expect(page.locator(f"#q{ids.readiness}-error")).to_be_visible()
     assert _response(s) is None or _response(s).status == Response.Status.IN_PROGRESS
+
+
+def test_a_save_the_server_refuses_is_not_silent(page: Page, live_server, s):
+    ids = s.ids
+    page.goto(_link(live_server, s))
+    # Meanwhile the campaign is closed: the next autosave is refused (410).
+    type(s.campaign).objects.filter(pk=s.campaign.pk).update(status="closed")
+    page.locator(f"label[for='q{ids.agreements}-o{ids.yes}']").click()
+    expect(page.locator("#save-status .save-failed")).to_be_visible()
+    assert _response(s) is None

@@ -60,10 +60,18 @@ def test_the_same_content_reuses_the_job_and_a_change_makes_a_new_one(note_kind)
     assert changed.pk != first.pk
 
 
-def test_a_failed_job_is_not_reused(note_kind):
+def test_a_job_that_failed_minutes_ago_is_shown_again_an_older_one_is_not(note_kind):
     user = UserFactory()
     first, _ = _request(user)
-    DocumentExport.objects.filter(pk=first.pk).update(status="failed")
+    DocumentExport.objects.filter(pk=first.pk).update(
+        status="failed", finished_at=timezone.now() - timedelta(minutes=2)
+    )
+    again, created = _request(user)  # not three more renders per click
+    assert (again.pk, created) == (first.pk, False)
+
+    DocumentExport.objects.filter(pk=first.pk).update(
+        finished_at=timezone.now() - timedelta(hours=1)
+    )
     second, created = _request(user)
     assert created
     assert second.pk != first.pk
@@ -170,6 +178,44 @@ def test_a_job_of_a_deleted_subject_fails_cleanly(note_kind):
     assert export.status == "failed"
 
 
+def test_content_changed_after_the_request_is_filed_under_what_was_printed(note_kind):
+    user = UserFactory(username="smirnova")
+    export, _ = _request(user)
+    asked_for = export.content_hash
+    note_kind.body = "<p>Исправленный текст.</p>"
+    done = services.document_export_run(export_id=export.pk)
+    assert done.status == "succeeded"
+    assert done.content_hash != asked_for  # the hash of the content it shows
+    with done.file.open("rb") as handle:
+        assert "Исправленный текст" in _pdf_text(handle.read())
+    # Asking for the old content again (an edit undone) renders it afresh, not this file.
+    note_kind.body = "<p>Текст записки.</p>"
+    _again, created = _request(user)
+    assert created
+
+
+def test_content_changed_when_a_newer_job_exists_gives_way_to_it(note_kind):
+    user = UserFactory()
+    old, _ = _request(user)
+    note_kind.body = "<p>Новый текст.</p>"
+    new, _ = _request(user)
+    stale = services.document_export_run(export_id=old.pk)
+    assert stale.status == "failed"
+    assert not stale.file
+    assert services.document_export_run(export_id=new.pk).status == "succeeded"
+
+
+def test_a_file_that_cannot_be_stored_is_recorded_on_the_job(note_kind, settings, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = str(blocker)  # storage cannot make its folders here
+    user = UserFactory()
+    export, _ = _request(user)
+    done = services.document_export_run(export_id=export.pk)
+    assert (done.status, done.attempts) == ("pending", 1)
+    assert "NotADirectoryError" in done.error
+
+
 # --- sweeper and an unreachable broker -----------------------------------------------------
 
 
@@ -190,9 +236,12 @@ def test_the_sweeper_queues_stuck_and_never_queued_jobs_only(note_kind):
     stuck.refresh_from_db()
     never_queued.refresh_from_db()
     fresh.refresh_from_db()
+    # The stuck job waits again as pending, so the next sweep does not send it once more.
+    assert (stuck.status, stuck.attempts) == ("pending", 0)
     assert stuck.queued_at > now - timedelta(minutes=1)
     assert never_queued.queued_at is not None
-    assert fresh.queued_at == now
+    assert (fresh.status, fresh.queued_at) == ("running", now)
+    assert services.document_exports_sweep() == 0
 
 
 def test_a_job_requested_while_the_broker_is_down_is_kept_and_queued_once_it_is_back(
@@ -371,3 +420,15 @@ def test_the_fetcher_serves_collected_hashed_files_but_nothing_outside_static_ro
     # The hashed stylesheet was served; both ways out of the static root were refused.
     assert len(rendered.refused_urls) == 2
     assert all("secret.css" in url for url in rendered.refused_urls)
+
+
+def test_the_template_version_follows_the_files_that_shape_the_document(tmp_path):
+    from core.documents.registry import files_fingerprint
+
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "document.css").write_text("body { font-size: 14pt; }")
+    (tmp_path / "charts.py").write_text("FONT = 'PT Sans'")
+    before = files_fingerprint(tmp_path / "pdf", tmp_path / "charts.py")
+    assert before == files_fingerprint(tmp_path / "pdf", tmp_path / "charts.py")
+    (tmp_path / "pdf" / "document.css").write_text("body { font-size: 13pt; }")
+    assert files_fingerprint(tmp_path / "pdf", tmp_path / "charts.py") != before

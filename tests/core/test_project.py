@@ -10,7 +10,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +45,13 @@ def test_no_model_change_lacks_a_migration():
     call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
 
 
-def test_production_settings_pass_deploy_check_and_need_a_secret_key():
+def test_production_settings_pass_deploy_check_and_need_a_secret_key_and_the_site_url():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/jointplan",
         "DJANGO_ALLOWED_HOSTS": "jointplan.example.org",
+        "SITE_URL": "https://jointplan.example.org",
     }
     env.pop("DJANGO_SECRET_KEY", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
@@ -59,6 +60,11 @@ def test_production_settings_pass_deploy_check_and_need_a_secret_key():
     assert refused.returncode != 0
     assert "DJANGO_SECRET_KEY" in refused.stderr
     env["DJANGO_SECRET_KEY"] = "a-long-random-production-secret-" + "x" * 40
+    # E-mailed survey links would point at localhost: no default for the site's address.
+    no_site = {key: value for key, value in env.items() if key != "SITE_URL"}
+    refused = subprocess.run(manage, env=no_site, cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "SITE_URL" in refused.stderr
     checked = subprocess.run(manage, env=env, cwd=ROOT, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr + checked.stdout
 
@@ -85,3 +91,9 @@ def test_russian_catalogue_is_complete(tmp_path):
     assert not missing, f"{len(missing)} strings lack a Russian translation: {missing[:10]}"
     mo = polib.mofile(str(ROOT / "locale/ru/LC_MESSAGES/django.mo"))
     assert {e.msgid for e in mo} >= translated, "run `make messages` to compile the catalogue"
+
+
+def test_demo_data_is_refused_where_it_is_not_allowed(settings):
+    settings.DEMO_DATA_ALLOWED = False  # what config.settings.production says
+    with pytest.raises(CommandError, match="not allowed"):
+        call_command("load_demo", stdout=io.StringIO())

@@ -15,7 +15,7 @@ from surveys.services.questionnaires import (
     questionnaire_create,
     questionnaire_publish,
 )
-from surveys.tokens import token_new
+from surveys.tokens import token_for
 from tests.municipalities.factories import UserFactory
 from tests.surveys.factories import CampaignFactory, InvitationFactory
 
@@ -133,8 +133,8 @@ def survey(
         opens_at=opens_at,
         closes_at=closes_at or max(opens_at, now) + dt.timedelta(days=7),
     )
-    token = token_new()
-    invitation = InvitationFactory(campaign=campaign, token=token)
+    invitation = InvitationFactory.create(campaign=campaign)
+    token = token_for(invitation)
     return SimpleNamespace(
         token=token, invitation=invitation, campaign=campaign, version=version, ids=ids
     )

@@ -15,11 +15,22 @@ from tests.conftest import spawn_celery_worker, stop_celery_worker
 SMTP_SITE_URL = "https://jointplan.example.org"
 
 
+# Recipients the SMTP server refuses for good, as a real one refuses an unknown mailbox.
+UNKNOWN_MAILBOX = "nobody@"
+
+
 class StoringHandler:
-    """Keeps every message the SMTP server accepts, parsed, with its envelope recipients."""
+    """Keeps every message the SMTP server accepts, parsed, with its envelope recipients;
+    refuses recipients starting with ``UNKNOWN_MAILBOX`` with 550."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address.startswith(UNKNOWN_MAILBOX):
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)

@@ -18,7 +18,7 @@ from surveys.models import (
     Response,
 )
 from surveys.schema import questionnaire_schema, schema_hash
-from surveys.tokens import token_hash, token_new
+from surveys.tokens import token_derive, token_hash, token_salt_new
 from tests.municipalities.factories import MunicipalityFactory
 
 
@@ -114,21 +114,27 @@ class CampaignEventFactory(factory.django.DjangoModelFactory[CampaignEvent]):
 
 
 class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
-    """Pass ``token=...`` to know the plain token; its municipality joins the campaign."""
+    """Its link is derived from its salt, as the services make them:
+    ``surveys.tokens.token_for(invitation)`` gives the token. Pass ``token=...`` for a fixed
+    link instead (its hash is stored, like the demo's): it opens the form but is never
+    e-mailed. Its municipality joins the campaign."""
 
     class Meta:
         model = Invitation
         skip_postgeneration_save = True
 
     class Params:
-        token = factory.LazyFunction(token_new)
+        token = None
 
     campaign = factory.SubFactory(CampaignFactory)
     municipality = factory.SubFactory(MunicipalityFactory)
     name = factory.Sequence(lambda n: f"Иванов Иван Иванович {n}")
     position = "Глава администрации"
     email = factory.Sequence(lambda n: f"head{n}@example.org")
-    token_hash = factory.LazyAttribute(lambda o: token_hash(o.token))
+    token_salt = factory.LazyFunction(token_salt_new)
+    token_hash = factory.LazyAttribute(
+        lambda o: token_hash(o.token if o.token is not None else token_derive(o.token_salt))
+    )
 
     @factory.post_generation
     def join_campaign(obj: Invitation, create: bool, extracted: Any, **kwargs: Any) -> None:

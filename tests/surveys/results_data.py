@@ -1,6 +1,7 @@
 """Test data for results and exports: a questionnaire with one question of every type, an
 open campaign, municipalities of different kinds, size classes and regions, and submitted
-responses made through the real submit service (so the Answer rows are the real ones)."""
+responses made through the real submit service (so the Answer rows and the campaign's
+tallies are the real ones)."""
 
 import datetime as dt
 from dataclasses import dataclass, field

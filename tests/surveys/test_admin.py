@@ -3,6 +3,7 @@ the services), and the actions publish, open and close through the services."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import AuditLog
 from surveys.models import (
@@ -17,6 +18,7 @@ from surveys.models import (
 from tests.municipalities.factories import MunicipalityFactory
 from tests.surveys.factories import (
     CampaignFactory,
+    InvitationFactory,
     QuestionFactory,
     QuestionnaireFactory,
     ResponseFactory,
@@ -112,3 +114,62 @@ def test_open_and_close_actions_use_the_transition_service(client, admin_user, m
     assert list(
         CampaignEvent.objects.filter(campaign=campaign).values_list("to_status", "actor")
     ) == [("open", admin_user.pk), ("closed", admin_user.pk)]
+
+
+# --- the builder, delivery, anonymity ----------------------------------------------------------
+
+
+def test_a_questionnaire_links_to_its_builder_pages(client, admin_user):
+    client.force_login(admin_user)
+    questionnaire = QuestionnaireFactory()
+    question = QuestionFactory(questionnaire=questionnaire)
+    html = client.get(url(Questionnaire, "change", questionnaire.pk)).content.decode()
+    builder = reverse("surveys:questionnaire_detail", args=[questionnaire.pk])
+    assert f'href="{builder}"' in html
+    assert "Открыть конструктор" in html
+    assert reverse("surveys:questionnaire_preview", args=[questionnaire.pk]) in html
+    assert builder in client.get(url(Questionnaire, "changelist")).content.decode()
+    # "View on site" of a question and of a campaign: their pages in the builder.
+    html = client.get(url(Question, "change", question.pk)).content.decode()
+    assert reverse("surveys:question_update", args=[questionnaire.pk, question.pk]) in html
+    campaign = CampaignFactory()
+    html = client.get(url(Campaign, "change", campaign.pk)).content.decode()
+    assert reverse("surveys:campaign_detail", args=[campaign.pk]) in html
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_an_anonymous_response_shows_no_respondent(client, admin_user, anonymous):
+    client.force_login(admin_user)
+    response = ResponseFactory(
+        invitation__name="Петров Пётр Петрович",
+        invitation__email="petrov@sokol.example.org",
+        invitation__municipality__name="Сокольский муниципальный округ",
+        invitation__campaign__anonymous=anonymous,
+        answers={"1": "Ответ"},
+        status=Response.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    Invitation.objects.filter(pk=response.invitation_id).update(submitted_at=timezone.now())
+    for page in (url(Response, "change", response.pk), url(Response, "changelist")):
+        html = client.get(page).content.decode()
+        assert ("Петров Пётр Петрович" in html) is not anonymous, page
+    html = client.get(url(Response, "change", response.pk)).content.decode()
+    assert ("petrov@sokol.example.org" in html) is not anonymous
+    assert "Ответ" in client.get(url(Response, "change", response.pk)).content.decode()
+    # Searching the responses by municipality finds them only in a named campaign.
+    found = client.get(url(Response, "changelist"), {"q": "Сокольский"}).content.decode()
+    assert (f"/{response.pk}/change/" in found) is not anonymous
+    # The invitation shows whether it was submitted, and when only in a named campaign.
+    html = client.get(url(Invitation, "change", response.invitation_id)).content.decode()
+    assert ("field-submitted_at" in html) is not anonymous
+
+
+def test_the_invitation_list_shows_failed_deliveries(client, admin_user):
+    client.force_login(admin_user)
+    InvitationFactory(
+        send_failed_at=timezone.now(), send_error="550 5.1.1 User unknown", send_attempts=1
+    )
+    html = client.get(url(Invitation, "changelist")).content.decode()
+    assert "550 5.1.1 User unknown" in html
+    failed = client.get(url(Invitation, "changelist"), {"send_failed_at__isnull": "False"})
+    assert failed.status_code == 200

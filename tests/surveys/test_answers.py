@@ -191,6 +191,16 @@ def test_short_text_holds_500_characters_and_long_text_10000():
     assert one_error({"7": "я" * 10_001}, "7") == "Use at most 10000 characters (now 10001)."
 
 
+def test_a_line_break_counts_as_one_character_as_in_the_browser():
+    typed = ("я" * 99 + "\r\n") * 100  # 10,000 characters in the textarea, CRLF on the wire
+    assert clean({"7": typed}) == {"7": ("я" * 99 + "\n") * 99 + "я" * 99}
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\ud800b"])
+def test_text_the_database_cannot_hold_is_refused_not_a_server_error(value):
+    assert one_error({"6": value}, "6") == "The text contains characters that cannot be saved."
+
+
 @pytest.mark.parametrize("value", [5, ["текст"], {"a": 1}, True])
 def test_text_must_be_a_string(value):
     assert one_error({"6": value}, "6") == "Enter text."

@@ -6,9 +6,12 @@ import io
 from unittest import mock
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.models import AuditLog
+from surveys import services
 from surveys.models import Campaign, Invitation, QuestionType
 from surveys.tokens import token_hash
 from tests.municipalities.factories import (
@@ -101,6 +104,7 @@ def _endpoints(ids: dict) -> list[tuple[str, str, dict]]:
             {"name": "Иванов", "position": "Глава", "email": "i@example.org", "oktmo": "19638000"},
         ),
         ("post", f"/campaigns/{c}/invitations/import/", {}),
+        ("post", f"/campaigns/{c}/invitations/{ids['invitation']}/reissue/", {}),
         ("post", f"/campaigns/{c}/open/", {}),
         ("post", f"/campaigns/{c}/close/", {}),
     ]
@@ -116,7 +120,9 @@ def test_nobody_but_administrators_reaches_any_endpoint(who, sokol, published_qu
         "qv": published_questionnaire.versions.get().pk,
         "question": published_questionnaire.questions.get().pk,
         "c": campaign.pk,
+        "invitation": InvitationFactory(campaign=campaign, municipality=sokol).pk,
     }
+    hashes = list(Invitation.objects.values_list("token_hash", flat=True))
     client = APIClient()
     expected = 401
     if who != "anon":
@@ -130,7 +136,7 @@ def test_nobody_but_administrators_reaches_any_endpoint(who, sokol, published_qu
         response = getattr(client, method)(f"{API}{path}", body, format="json")
         assert response.status_code == expected, (method, path, response.content)
     assert Campaign.objects.count() == 1
-    assert not Invitation.objects.exists()
+    assert list(Invitation.objects.values_list("token_hash", flat=True)) == hashes
 
 
 def test_token_authentication_works_and_staff_passes(admin_user, published_questionnaire):
@@ -487,6 +493,121 @@ def test_an_invitation_answers_with_its_link_once(staff_client, sokol, settings)
     assert "oktmo" in foreign.json()["errors"]
 
 
+def test_a_link_given_in_a_draft_still_opens_the_form_after_opening_and_every_e_mail(
+    staff_client, sokol, queued, settings, django_capture_on_commit_callbacks
+):
+    """The contract's check: create → invite → open → answer. The link the API gave when the
+    campaign was a draft is the one every e-mail carries, and it keeps working."""
+    settings.SITE_URL = "https://jointplan.example.org"
+    campaign = CampaignFactory(municipalities=[sokol], max_reminders=2, reminder_interval_days=3)
+    body = staff_client.post(
+        f"{API}/campaigns/{campaign.pk}/invitations/",
+        {"name": "Петров Пётр", "position": "Глава", "email": "p@example.org", "oktmo": "19638000"},
+        format="json",
+    ).json()
+    link = body["link"]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    public = APIClient()
+
+    def opens() -> bool:
+        return public.get(f"{API}/public/responses/{token}/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(f"{API}/campaigns/{campaign.pk}/open/").status_code == 200
+    queued.assert_called_once_with(body["id"])
+    assert opens()
+    # The sweeper finds the e-mail still unsent (the broker lost it) and queues it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        later = timezone.now() + dt.timedelta(minutes=6)
+        assert services.invitations_sweep_unsent(now=later) == 1
+    assert opens()
+    # The invitation e-mail, then a reminder: both carry the very link the API gave.
+    assert services.invitation_send(invitation_id=body["id"]) is True
+    reminded_at = timezone.now() + dt.timedelta(days=4)
+    assert services.invitation_remind(invitation_id=body["id"], now=reminded_at) is True
+    assert [link in message.body for message in mail.outbox] == [True, True]
+    assert opens()
+    answered = public.put(
+        f"{API}/public/responses/{token}/", {"answers": {}, "submit": False}, format="json"
+    )
+    assert answered.status_code == 200, answered.content
+
+
+def test_a_new_link_through_the_api(staff_client, sokol, queued, settings):
+    settings.SITE_URL = "https://jointplan.example.org"
+    campaign = CampaignFactory(municipalities=[sokol], status="open")
+    created = staff_client.post(
+        f"{API}/campaigns/{campaign.pk}/invitations/",
+        {"name": "Петров", "position": "", "email": "p@example.org", "oktmo": "19638000"},
+        format="json",
+    ).json()
+    old = created["link"].rstrip("/").rsplit("/", 1)[1]
+    url = f"{API}/campaigns/{campaign.pk}/invitations/{created['id']}/reissue/"
+    response = staff_client.post(url)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["id"] == created["id"]
+    assert body["link"].startswith("https://jointplan.example.org/s/")
+    new = body["link"].rstrip("/").rsplit("/", 1)[1]
+    assert new != old
+    public = APIClient()
+    assert public.get(f"{API}/public/responses/{old}/").status_code == 404
+    assert public.get(f"{API}/public/responses/{new}/").status_code == 200
+    assert AuditLog.objects.filter(action="invitation.reissue").count() == 1
+    # Only under its own campaign.
+    other = CampaignFactory(municipalities=[sokol])
+    wrong = f"{API}/campaigns/{other.pk}/invitations/{created['id']}/reissue/"
+    assert staff_client.post(wrong).status_code == 404
+    Invitation.objects.filter(pk=created["id"]).update(submitted_at=timezone.now())
+    refused = staff_client.post(url)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "already_submitted"
+
+
+def test_a_campaign_past_its_closing_time_refuses_invitations_with_400(staff_client, sokol):
+    now = timezone.now()
+    campaign = CampaignFactory(
+        municipalities=[sokol],
+        status="open",
+        opens_at=now - dt.timedelta(days=9),
+        closes_at=now - dt.timedelta(minutes=1),
+    )
+    response = staff_client.post(
+        f"{API}/campaigns/{campaign.pk}/invitations/",
+        {"name": "Х", "position": "", "email": "x@example.org", "oktmo": "19638000"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "campaign_ended"
+    assert body["detail"]
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_the_invitation_list_hides_the_submission_time_of_anonymous_campaigns(
+    staff_client, sokol, anonymous
+):
+    campaign = CampaignFactory(municipalities=[sokol], anonymous=anonymous)
+    InvitationFactory(campaign=campaign, municipality=sokol, submitted_at=timezone.now())
+    InvitationFactory(
+        campaign=campaign,
+        municipality=sokol,
+        send_failed_at=timezone.now(),
+        send_attempts=1,
+        send_error="550 5.1.1 User unknown",
+    )
+    answered, failed = staff_client.get(f"{API}/campaigns/{campaign.pk}/invitations/").json()[
+        "results"
+    ]
+    assert answered["submitted"] is True
+    assert (answered["submitted_at"] is None) is anonymous
+    assert failed["submitted"] is False
+    assert failed["submitted_at"] is None
+    assert failed["send_failed_at"]
+    assert failed["send_error"] == "550 5.1.1 User unknown"
+
+
 def test_the_invitation_list_is_paginated_in_few_queries(
     staff_client, sokol, django_assert_max_num_queries
 ):
@@ -565,6 +686,7 @@ def test_the_schema_documents_the_survey_endpoints(staff_client):
         "/api/v1/campaigns/{id}/close/",
         "/api/v1/campaigns/{id}/invitations/",
         "/api/v1/campaigns/{id}/invitations/import/",
+        "/api/v1/campaigns/{id}/invitations/{invitation_pk}/reissue/",
     ):
         assert path in paths, path
     assert schema["components"]["schemas"]["QuestionTypeEnum"]["enum"] == list(QuestionType.values)

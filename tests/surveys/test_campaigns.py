@@ -10,9 +10,9 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from core.models import AuditLog
 from municipalities.models import Municipality
-from surveys import services
-from surveys.models import Campaign, CampaignEvent
-from surveys.tokens import token_hash
+from surveys import services, tasks
+from surveys.models import Campaign, CampaignEvent, Invitation
+from surveys.services.campaigns import EXPIRED_NOTE
 from surveys.transitions import TRANSITIONS, can_transition
 from tests.municipalities.factories import MunicipalityFactory, RegionFactory, TownFactory
 from tests.surveys.factories import (
@@ -292,21 +292,34 @@ def test_opening_needs_a_municipality_and_a_future_closing_time(staff):
     assert campaign.status == "draft"
 
 
-def test_opening_mails_invitations_not_sent_yet_with_new_tokens(
+def test_opening_mails_invitations_not_sent_yet_with_their_links(
     staff, queued, django_capture_on_commit_callbacks
 ):
     campaign = CampaignFactory()
-    waiting = InvitationFactory(campaign=campaign, token="old-token-1")
-    already = InvitationFactory(campaign=campaign, token="old-token-2", sent_at=timezone.now())
+    waiting = InvitationFactory(campaign=campaign)
+    already = InvitationFactory(campaign=campaign, sent_at=timezone.now())
+    hashes = dict(Invitation.objects.values_list("pk", "token_hash"))
     with django_capture_on_commit_callbacks(execute=True):
         services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
-    [call] = queued.call_args_list
-    invitation_id, token = call.args
-    assert invitation_id == waiting.pk
-    waiting.refresh_from_db()
-    assert waiting.token_hash == token_hash(token) != token_hash("old-token-1")
-    already.refresh_from_db()
-    assert already.token_hash == token_hash("old-token-2")
+    queued.assert_called_once_with(waiting.pk)
+    # Nothing rotated: the links shown when they were added are the ones e-mailed.
+    assert dict(Invitation.objects.values_list("pk", "token_hash")) == hashes
+    assert Invitation.objects.get(pk=already.pk).sent_at == already.sent_at
+
+
+def test_opening_ahead_of_the_opening_time_mails_nothing_yet(
+    staff, queued, django_capture_on_commit_callbacks
+):
+    opens_at = timezone.now() + dt.timedelta(days=1)
+    campaign = CampaignFactory(opens_at=opens_at)
+    waiting = InvitationFactory(campaign=campaign)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    assert not queued.called
+    # The sweeper mails it once the opening time has come.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitations_sweep_unsent(now=opens_at + dt.timedelta(minutes=1)) == 1
+    queued.assert_called_once_with(waiting.pk)
 
 
 def test_nothing_is_queued_when_opening_fails(staff, queued, django_capture_on_commit_callbacks):
@@ -328,3 +341,38 @@ def test_is_accepting_responses_follows_status_and_period():
     assert not campaign.is_accepting_responses
     campaign.opens_at, campaign.status = now - dt.timedelta(hours=1), "closed"
     assert not campaign.is_accepting_responses
+
+
+# --- closing at the closing time -------------------------------------------------------------
+
+
+def test_open_campaigns_past_their_closing_time_are_closed_by_the_system(staff):
+    now = timezone.now()
+    expired = CampaignFactory(
+        status=Campaign.Status.OPEN,
+        opens_at=now - dt.timedelta(days=10),
+        closes_at=now - dt.timedelta(minutes=1),
+    )
+    running = CampaignFactory(status=Campaign.Status.OPEN)
+    draft = CampaignFactory(
+        opens_at=now - dt.timedelta(days=10), closes_at=now - dt.timedelta(minutes=1)
+    )
+    assert tasks.close_expired_campaigns.apply().get() == 1
+    assert tasks.close_expired_campaigns.name == "surveys.close_expired_campaigns"
+    assert Campaign.objects.get(pk=expired.pk).status == Campaign.Status.CLOSED
+    assert Campaign.objects.get(pk=running.pk).status == Campaign.Status.OPEN
+    assert Campaign.objects.get(pk=draft.pk).status == Campaign.Status.DRAFT
+    event = CampaignEvent.objects.get(campaign=expired)
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        "open",
+        "closed",
+        None,
+        EXPIRED_NOTE,
+    )
+    audit = AuditLog.objects.get(action="campaign.close")
+    assert audit.actor is None
+    assert audit.object_id == str(expired.pk)
+    # Nothing left to close.
+    assert services.campaigns_close_expired() == 0
+    # Ahead of time: a later run closes the running one at its closing time.
+    assert services.campaigns_close_expired(now=running.closes_at) == 1

@@ -7,16 +7,19 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
 from core.models import AuditLog
 from municipalities.models import Municipality
+from surveys import services
 from surveys.demo import CAMPAIGN_TITLE, DEMO_TOKEN, load_surveys_demo
 from surveys.models import Answer, Campaign, Invitation, Questionnaire, Response
 from surveys.services import campaign_target_municipalities
-from surveys.tokens import token_hash
+from surveys.tokens import TokenNotDerivable, token_for, token_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +37,13 @@ def _load() -> None:
 def demo() -> Campaign:
     _load()
     return Campaign.objects.get(title=CAMPAIGN_TITLE)
+
+
+def test_the_demo_refuses_to_load_where_demo_data_is_not_allowed(settings):
+    settings.DEMO_DATA_ALLOWED = False  # what config.settings.production says
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        load_surveys_demo(lambda line: None)
+    assert not Campaign.objects.exists()
 
 
 def fingerprint() -> dict[str, str]:
@@ -165,6 +175,21 @@ def test_the_readme_demo_link_opens_the_form_of_sokolskys_head(demo, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Кто в администрации отвечает за межмуниципальное сотрудничество?" in html
+    # A fixed link, not derived from the invitation's salt: no e-mail ever carries it (nor
+    # another one), so the README's link stays.
+    with pytest.raises(TokenNotDerivable):
+        token_for(invitation)
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=None)
+    assert services.invitation_send(invitation_id=invitation.pk) is False
+    assert mail.outbox == []
+    assert Invitation.objects.get(pk=invitation.pk).token_hash == token_hash(DEMO_TOKEN)
+
+
+def test_the_other_demo_links_are_derived_and_would_be_e_mailed_unchanged(demo):
+    invitation = Invitation.objects.filter(campaign=demo).exclude(
+        token_hash=token_hash(DEMO_TOKEN)
+    )[0]
+    assert token_hash(token_for(invitation)) == invitation.token_hash
 
 
 def test_the_generated_answers_are_the_same_every_time(demo):

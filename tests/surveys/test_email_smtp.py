@@ -1,15 +1,18 @@
 """End to end: an invitation e-mail leaves through a real Celery worker and a real SMTP
-server on localhost, and the link in it is the invitation's."""
+server on localhost, the link in it is the one shown when the invitation was made and it
+opens the form; an address the server refuses is marked "delivery failed" with its answer."""
 
 import re
 
 import pytest
+from rest_framework.test import APIClient
 
 from surveys import services
 from surveys.models import Campaign, Invitation
 from surveys.tokens import token_hash
 from tests.conftest import wait_until
 from tests.municipalities.factories import MunicipalityFactory, UserFactory
+from tests.surveys.conftest import UNKNOWN_MAILBOX
 from tests.surveys.factories import CampaignFactory
 
 LINK = re.compile(r"https://jointplan\.example\.org/s/([A-Za-z0-9_-]{43})/")
@@ -50,5 +53,30 @@ def test_an_invitation_reaches_the_respondent_through_smtp(smtp_server, smtp_wor
     assert token == issued.token
     invitation = Invitation.objects.get(pk=issued.invitation.pk)
     assert invitation.token_hash == token_hash(token)
-    # The link's token finds its invitation, as the response page will look it up.
-    assert Invitation.objects.get(token_hash=token_hash(token)) == invitation
+    assert (invitation.send_attempts, invitation.send_error) == (1, "")
+    # The link opens the form.
+    assert APIClient().get(f"/api/v1/public/responses/{token}/").status_code == 200
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_address_the_server_refuses_is_marked_failed_at_once(smtp_server, smtp_worker):
+    handler, _port = smtp_server
+    handler.messages.clear()
+    admin = UserFactory(username="smtp-admin-2", is_staff=True)
+    sokol = MunicipalityFactory(oktmo="19638000", name="Сокольский муниципальный округ")
+    campaign = CampaignFactory(municipalities=[sokol], status=Campaign.Status.OPEN)
+    issued = services.invitation_create(
+        actor=admin,
+        campaign_id=campaign.pk,
+        name="Несуществующий адресат",
+        email=f"{UNKNOWN_MAILBOX}sokol.example.org",
+        oktmo="19638000",
+    )
+    wait_until(lambda: Invitation.objects.get(pk=issued.invitation.pk).send_failed_at, timeout=60)
+    invitation = Invitation.objects.get(pk=issued.invitation.pk)
+    assert invitation.sent_at is None
+    assert invitation.send_attempts == 1
+    assert "550" in invitation.send_error
+    assert "User unknown" in invitation.send_error
+    assert handler.messages == []

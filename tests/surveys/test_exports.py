@@ -2,11 +2,14 @@
 formula neutralisation), the PDF report's content, and both through the real document
 pipeline with a real Celery worker."""
 
+import copy
 import csv
 import io
 from datetime import datetime
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -14,16 +17,21 @@ from core.documents.rendering import html_to_pdf, render_document_html
 from core.documents.services import document_export_run
 from core.models import DocumentExport
 from surveys import documents
-from surveys.exports import neutralise, write_responses_csv, write_responses_xlsx
-from surveys.models import Response
+from surveys.exports import LANGUAGE, neutralise, write_responses_csv, write_responses_xlsx
+from surveys.models import Campaign, Response
 from tests.conftest import wait_until
 from tests.municipalities.factories import UserFactory
-from tests.surveys.factories import InvitationFactory, ResponseFactory
+from tests.surveys.factories import (
+    InvitationFactory,
+    QuestionnaireVersionFactory,
+    ResponseFactory,
+)
 from tests.surveys.results_data import make_places, make_survey, submit
 
 pytestmark = pytest.mark.django_db
 
 FIXED_COLUMNS = 7  # №, submitted, OKTMO, municipality, kind, size class, region
+ANONYMOUS_FIXED_COLUMNS = 5  # №, submitted, kind, size class, region
 PERSON_COLUMNS = 3  # name, position, e-mail (named campaigns only)
 
 
@@ -124,7 +132,7 @@ def test_csv_has_a_row_per_response_and_a_column_per_question_option_and_row():
     assert second[5]  # Cherepovets is a large town
 
 
-def test_anonymous_campaigns_export_no_names_or_e_mails():
+def test_anonymous_campaigns_export_no_names_e_mails_or_municipalities():
     places = make_places()
     survey = make_survey(anonymous=True)
     _answered(survey, places)
@@ -136,8 +144,28 @@ def test_anonymous_campaigns_export_no_names_or_e_mails():
     assert "Петров" not in flat
     assert "petrov@example.org" not in flat
     assert "Глава округа" not in flat
-    assert len(rows[0]) == FIXED_COLUMNS + 12
-    assert rows[1][2:4] == ["19638000", "Сокольский муниципальный округ"]
+    # One head per municipality: its name or OKTMO would name the respondent.
+    for municipality in (places.sokolsky, places.cherepovets):
+        assert municipality.name not in flat
+        assert municipality.oktmo not in flat
+    assert len(rows[0]) == ANONYMOUS_FIXED_COLUMNS + 12
+    with translation.override(LANGUAGE):
+        assert rows[0][:ANONYMOUS_FIXED_COLUMNS] == [
+            "№",
+            gettext("Submitted"),
+            gettext("Kind of municipality"),
+            gettext("Size class of the main town"),
+            gettext("Region"),
+        ]
+    # The groups that results break down by stay.
+    assert rows[1][2:5] == [
+        str(places.sokolsky.get_kind_display()),
+        rows[1][3],
+        "Вологодская область",
+    ]
+    assert rows[1][3]  # Sokol is a small town
+    assert rows[1][ANONYMOUS_FIXED_COLUMNS] == "Да"
+    assert [c.value for c in xlsx[1][2:5]] == rows[1][2:5]
 
 
 def test_only_submitted_responses_are_exported_oldest_first():
@@ -188,22 +216,24 @@ def test_a_text_that_a_spreadsheet_would_run_is_neutralised(prefix):
 def test_question_texts_and_option_texts_are_neutralised_too():
     places = make_places()
     survey = make_survey()
-    version = survey.version
-    schema = version.schema
+    schema = copy.deepcopy(survey.version.schema)
     schema["questions"][0]["text"] = "=1+1 вопрос"
     schema["questions"][0]["options"][0]["text"] = "@SUM(A1)"
-    # The version is immutable through the model; this test needs a crafted one.
-    type(version).objects.filter(pk=version.pk).update(schema=schema)
+    # Published versions never change: the campaign gets a crafted one of its own.
+    version = QuestionnaireVersionFactory(questionnaire=survey.version.questionnaire, schema=schema)
+    Campaign.objects.filter(pk=survey.campaign.pk).update(questionnaire_version=version)
+    survey.campaign.refresh_from_db()
     submit(
         survey, places.sokolsky, {str(survey.single.pk): schema["questions"][0]["options"][0]["id"]}
     )
 
     header, row = _csv(survey.campaign)
-    assert header[FIXED_COLUMNS] == "1. =1+1 вопрос"  # starts with a digit: harmless
-    assert row[FIXED_COLUMNS] == "'@SUM(A1)"
+    first = ANONYMOUS_FIXED_COLUMNS
+    assert header[first] == "1. =1+1 вопрос"  # starts with a digit: harmless
+    assert row[first] == "'@SUM(A1)"
     sheet = _xlsx(survey.campaign)
-    assert sheet[1][FIXED_COLUMNS].value == "'@SUM(A1)"
-    assert sheet[1][FIXED_COLUMNS].data_type == "s"
+    assert sheet[1][first].value == "'@SUM(A1)"
+    assert sheet[1][first].data_type == "s"
 
 
 def test_neutralise_touches_only_strings():

@@ -14,6 +14,7 @@ from surveys.models import (
     Response,
 )
 from surveys.schema import questionnaire_schema, schema_hash
+from tests.municipalities.factories import UserFactory
 from tests.surveys.factories import (
     AnswerFactory,
     CampaignEventFactory,
@@ -80,6 +81,47 @@ def test_version_numbers_are_unique_per_questionnaire_and_rows_immutable():
     version.number = 5
     with pytest.raises(QuestionnaireVersionImmutableError):
         version.save()
+
+
+def test_the_database_refuses_to_change_a_published_version():
+    """Past save(): a bulk update, raw SQL or a data migration meets the trigger."""
+    version = QuestionnaireVersionFactory()
+    frozen = QuestionnaireVersion.objects.filter(pk=version.pk)
+    refused(run=lambda: frozen.update(schema={"questions": []}))
+    refused(run=lambda: frozen.update(schema_hash="0" * 64))
+    refused(run=lambda: frozen.update(number=7))
+    refused(run=lambda: frozen.update(published_at=timezone.now() - dt.timedelta(days=1)))
+
+    def raw_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE surveys_questionnaireversion SET schema = '{}'::jsonb WHERE id = %s",
+                [version.pk],
+            )
+
+    refused(run=raw_sql)
+    stored = QuestionnaireVersion.objects.get(pk=version.pk)
+    assert (stored.schema, stored.schema_hash, stored.number) == (
+        version.schema,
+        version.schema_hash,
+        1,
+    )
+    # Deleting the publisher's account still clears the reference (on_delete=SET_NULL).
+    publisher = UserFactory()
+    with connection.cursor() as cursor:
+        # The one column allowed to change, set the way the database would for a restore.
+        cursor.execute(
+            "UPDATE surveys_questionnaireversion SET published_by_id = %s WHERE id = %s",
+            [publisher.pk, version.pk],
+        )
+    publisher.delete()
+    assert QuestionnaireVersion.objects.get(pk=version.pk).published_by is None
+
+
+def test_new_invitations_have_a_salt_of_their_own():
+    first, second = InvitationFactory(), InvitationFactory()
+    assert len(first.token_salt) == 64
+    assert first.token_salt != second.token_salt
 
 
 def test_schema_hash_ignores_key_order_and_sees_every_change():

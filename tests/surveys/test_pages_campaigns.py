@@ -20,13 +20,14 @@ from openpyxl import Workbook
 
 from surveys import services
 from surveys.models import Campaign, CampaignEvent, Invitation, QuestionType
-from surveys.tokens import token_hash
+from surveys.tokens import token_for, token_hash
 from tests.municipalities.factories import (
     MunicipalityFactory,
     RegionFactory,
     TownFactory,
     UserFactory,
 )
+from tests.surveys.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +167,10 @@ def _shown(html: str) -> set[str]:
 def _pages(actor, places):
     campaign = campaign_of(actor, places)
     c = campaign.pk
+    invitation = InvitationFactory(campaign=campaign, municipality=places.sokolsky)
     return [
+        ("GET", _url("invitation_reissue", c, invitation.pk), {}),
+        ("POST", _url("invitation_reissue", c, invitation.pk), {}),
         ("GET", LIST, {}),
         ("GET", CREATE, {}),
         ("POST", CREATE, {"action": "preview", "region": "19"}),
@@ -201,7 +205,7 @@ def _pages(actor, places):
     ]
 
 
-PAGES = 11
+PAGES = 13
 
 
 @pytest.mark.parametrize("index", range(PAGES))
@@ -220,7 +224,8 @@ def test_users_who_are_not_administrators_get_403(client, admin_user, places, in
     assert response.status_code == 403
     assert Campaign.objects.get().status == "draft"
     assert Campaign.objects.get().title == "Опрос глав 2026"
-    assert not Invitation.objects.exists()
+    [invitation] = Invitation.objects.all()
+    assert token_for(invitation)  # its link unchanged
 
 
 @pytest.mark.parametrize("index", range(PAGES))
@@ -563,7 +568,7 @@ def test_a_new_invitation_shows_its_link_once(client, staff, places, queued):
     assert "no-store" in response["Cache-Control"]
     html = response.content.decode()
     assert "Copy the link now: it is shown only this once." in html
-    assert "when it opens, every respondent is e-mailed a NEW link" in html
+    assert "the invitation e-mail with this link goes out when it opens" in html
     assert 'data-copy="link-' in html
     links = LINK.findall(html)
     assert len(set(links)) == 1
@@ -588,7 +593,10 @@ def test_an_invitation_to_an_open_campaign_is_mailed_after_commit(
         ).content.decode()
     assert "The invitation e-mail with this link is being sent." in html
     [token] = set(LINK.findall(html))
-    queued.assert_called_once_with(Invitation.objects.get().pk, token)
+    invitation = Invitation.objects.get()
+    queued.assert_called_once_with(invitation.pk)
+    # The e-mail will carry this very link.
+    assert token_for(invitation) == token
 
 
 def test_bad_respondents_are_refused_on_the_form(client, staff, places, queued):
@@ -693,3 +701,151 @@ def test_an_unreadable_or_wrong_file_is_refused_on_the_form(client, staff, place
     assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+# --- a new link, delivery and anonymity on the campaign page -----------------------------------
+
+
+def test_a_new_link_is_confirmed_then_shown_once_and_the_old_one_stops_working(
+    client, staff, places, queued, django_capture_on_commit_callbacks
+):
+    campaign = campaign_of(staff, places)
+    services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    first = services.invitation_create(
+        actor=staff,
+        campaign_id=campaign.pk,
+        name="Петров Пётр Петрович",
+        email="petrov@example.org",
+        oktmo="19638000",
+    )
+    url = _url("invitation_reissue", campaign.pk, first.invitation.pk)
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    assert f'href="{url}"' in html
+    confirm = client.get(url)
+    assert "no-store" in confirm["Cache-Control"]
+    html = confirm.content.decode()
+    assert "The current link stops working at once" in html
+    assert LINK.search(html) is None
+    assert Invitation.objects.get().token_hash == token_hash(first.token)  # nothing yet
+    queued.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    assert "Copy the link now: it is shown only this once." in html
+    [token] = set(LINK.findall(html))
+    assert token != first.token
+    invitation = Invitation.objects.get()
+    assert invitation.token_hash == token_hash(token)
+    queued.assert_called_once_with(invitation.pk)
+    assert client.get(f"/s/{first.token}/").status_code == 404
+    assert client.get(f"/s/{token}/").status_code == 200
+    assert token not in client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    # Not for an invitation of another campaign.
+    other = campaign_of(staff, places, title="Другой опрос")
+    assert client.get(_url("invitation_reissue", other.pk, invitation.pk)).status_code == 404
+
+
+def test_a_submitted_invitation_gets_no_new_link(client, staff, places):
+    campaign = campaign_of(staff, places)
+    invitation = InvitationFactory(
+        campaign=campaign, municipality=places.sokolsky, submitted_at=timezone.now()
+    )
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    assert _url("invitation_reissue", campaign.pk, invitation.pk) not in html
+    response = client.post(_url("invitation_reissue", campaign.pk, invitation.pk))
+    assert response["Location"] == _url("campaign_detail", campaign.pk)
+    assert any("already submitted" in m for m in _messages(response))
+
+
+def test_a_campaign_past_its_closing_time_takes_nobody(client, staff, places):
+    campaign = campaign_of(staff, places)
+    services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    invitation = InvitationFactory(campaign=campaign, municipality=places.sokolsky)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        opens_at=timezone.now() - dt.timedelta(days=40),
+        closes_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+    for url in (
+        _url("invitation_create", campaign.pk),
+        _url("invitation_import", campaign.pk),
+        _url("invitation_reissue", campaign.pk, invitation.pk),
+    ):
+        response = client.get(url)
+        assert response["Location"] == _url("campaign_detail", campaign.pk)
+        assert any("closing time has passed" in m for m in _messages(response))
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    assert _url("invitation_create", campaign.pk) in html  # the buttons follow the status…
+    assert _url("invitation_reissue", campaign.pk, invitation.pk) not in html  # …links not
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_the_respondents_show_the_submission_time_only_in_named_campaigns(
+    client, staff, places, anonymous
+):
+    campaign = campaign_of(staff, places)
+    Campaign.objects.filter(pk=campaign.pk).update(anonymous=anonymous)
+    submitted_at = dt.datetime(2031, 7, 19, 12, 0, tzinfo=dt.UTC)
+    InvitationFactory(campaign=campaign, municipality=places.sokolsky, submitted_at=submitted_at)
+    InvitationFactory(campaign=campaign, municipality=places.vologda)
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    cells = re.findall(r'<td class="submitted">(.*?)</td>', html)
+    assert len(cells) == 2
+    assert ("2031" in cells[0]) is not anonymous
+    assert ("2031" in html) is not anonymous
+    if anonymous:
+        assert ">yes<" in cells[0]
+        assert ">no<" in cells[1]
+
+
+def test_a_failed_delivery_is_shown_with_its_reason(client, staff, places):
+    campaign = campaign_of(staff, places)
+    services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    InvitationFactory(
+        campaign=campaign,
+        municipality=places.sokolsky,
+        send_attempts=1,
+        send_failed_at=timezone.now(),
+        send_error="nobody@example.org: 550 5.1.1 User unknown",
+    )
+    InvitationFactory(
+        campaign=campaign,
+        municipality=places.vologda,
+        send_attempts=2,
+        send_error="OSError: Connection refused",
+    )
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    cells = re.findall(r'<td class="delivery">(.*?)</td>', html, re.S)
+    assert "delivery failed" in cells[0]
+    assert "550 5.1.1 User unknown" in cells[0]
+    assert "2 attempts failed, tried again later:" in cells[1]
+    assert "Connection refused" in cells[1]
+
+
+def test_an_expired_campaign_shows_who_closed_it(client, staff, places):
+    campaign = campaign_of(staff, places)
+    services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    services.campaigns_close_expired(now=campaign.closes_at)
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    assert "open → closed" in html
+    assert "closed at its closing time" in html
+    assert "the system" in html
+
+
+def test_a_campaign_opened_ahead_of_its_opening_time_mails_at_that_time(
+    client, staff, places, queued, django_capture_on_commit_callbacks
+):
+    campaign = campaign_of(staff, places)
+    Campaign.objects.filter(pk=campaign.pk).update(opens_at=timezone.now() + dt.timedelta(days=2))
+    services.campaign_transition(actor=staff, campaign_id=campaign.pk, name="open")
+    with django_capture_on_commit_callbacks(execute=True):
+        html = client.post(
+            _url("invitation_create", campaign.pk),
+            {"name": "Петров П. П.", "email": "petrov@example.org", "oktmo": "19638000"},
+        ).content.decode()
+    assert "The invitation e-mail with this link goes out at the opening time." in html
+    assert not queued.called
+    html = client.get(_url("campaign_detail", campaign.pk)).content.decode()
+    [cell] = re.findall(r'<td class="delivery">(.*?)</td>', html, re.S)
+    assert "at the opening time" in cell

@@ -131,6 +131,16 @@ def test_wrong_answers_get_400_with_messages_per_question(api_client, s):
     assert not Response.objects.exists()
 
 
+@pytest.mark.parametrize("text", ["Туризм\x00", "Туризм\ud800"])
+def test_text_the_database_cannot_hold_gets_400_not_a_server_error(api_client, s, text):
+    # Sent as a browser's JSON.stringify would: a lone surrogate travels as a \u escape.
+    body = json.dumps({"answers": {str(s.ids.sphere): text}, "submit": False})
+    response = api_client.put(url(s.token), body, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["answers"]) == {str(s.ids.sphere)}
+    assert not Response.objects.exists()
+
+
 def test_a_submit_missing_required_answers_gets_400_and_changes_nothing(api_client, s):
     put(api_client, s.token, {str(s.ids.sphere): "Туризм"})
     response = put(api_client, s.token, {str(s.ids.readiness): 3}, submit=True)
@@ -150,7 +160,7 @@ def test_a_malformed_body_gets_400_field_errors(api_client, s, body):
 
 
 def test_submit_then_a_second_submit_is_409(api_client, s, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         first = put(api_client, s.token, complete_answers(s.ids), submit=True)
     assert first.status_code == 200, first.content
     body = first.json()

@@ -184,6 +184,15 @@ def test_autosave_with_a_wrong_answer_says_what_to_fix_and_keeps_the_last_save(c
     assert stored(s) == {str(ids.sphere): "Туризм"}
 
 
+def test_a_nul_character_in_a_text_is_a_form_error_not_a_server_error(client, s):
+    ids = s.ids
+    client.post(link(s.token), {"action": "save", f"q{ids.sphere}": "Туризм"}, **HTMX)
+    response = client.post(link(s.token), {"action": "save", f"q{ids.sphere}": "Ту\x00ризм"})
+    assert response.status_code == 400
+    assert "characters that cannot be saved" in text(response)
+    assert stored(s) == {str(ids.sphere): "Туризм"}
+
+
 def test_the_other_text_counts_only_while_other_is_chosen(client, s):
     ids = s.ids
     client.post(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.models import AuditLog
-from surveys.models import Answer, Campaign, Invitation, Response
+from surveys.models import Answer, AnswerTally, Campaign, Invitation, Response
 from surveys.services.responses import (
     answer_rows,
     campaign_state,
@@ -328,6 +328,9 @@ def test_two_submits_of_one_token_at_once_make_exactly_one_response():
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 11
     assert AuditLog.objects.filter(action="survey_response.submit").count() == 1
+    # Counted once in the tallies too.
+    assert AnswerTally.objects.get(dimension="municipality").count == 1
+    assert set(AnswerTally.objects.values_list("count", flat=True)) == {1}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.demo import demo_loaders
@@ -13,6 +14,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            # Demo users share a published password and the demo survey a public link.
+            raise CommandError("Demo data is not allowed with these settings (production).")
         with transaction.atomic():
             for loader in demo_loaders():
                 self.stdout.write(f"{loader.name}…")
