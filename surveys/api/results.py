@@ -237,6 +237,7 @@ class CampaignExportCreateApi(APIView):
         export, created = document_export_request(
             kind=KIND, subject=campaign, format=data.validated_data["format"], actor=request.user
         )
+        export.refresh_from_db()  # tasks run in-process (the demo) may have finished it
         response = Response(
             DocumentExportSerializer(export, context={"request": request}).data,
             status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
