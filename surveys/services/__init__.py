@@ -24,13 +24,15 @@ from surveys.services.invitations import (
 )
 from surveys.services.questionnaires import (
     UNSET,
+    questionnaire_create,
+    questionnaire_publish,
+    questionnaire_update,
+)
+from surveys.services.questions import (
     question_create,
     question_delete,
     question_move,
     question_update,
-    questionnaire_create,
-    questionnaire_publish,
-    questionnaire_update,
     questions_reorder,
 )
 
