@@ -38,3 +38,10 @@ def test_a_refused_survey_link_is_logged_without_its_token(client, api_client, c
 def test_other_paths_are_logged_as_they_are(client, console):
     client.get("/registry/00000000/")
     assert "/registry/00000000/" in console.getvalue()
+
+
+def test_the_development_server_logs_request_lines_without_the_token(console):
+    logging.getLogger("django.server").info('"%s" %s %s', f"GET /s/{TOKEN}/ HTTP/1.1", 200, 26573)
+    logged = console.getvalue()
+    assert '"GET /s/<token>/ HTTP/1.1" 200' in logged
+    assert TOKEN not in logged
