@@ -28,13 +28,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.database import drop_database, recreate_database, with_database  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 
 BENCH_DATABASE = "jointplan_bench"
@@ -56,8 +56,8 @@ def main() -> None:
     options = parser.parse_args()
 
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointplan")
-    bench_url = _with_database(server_url, BENCH_DATABASE)
-    _recreate_database(server_url, BENCH_DATABASE)
+    bench_url = with_database(server_url, BENCH_DATABASE)
+    recreate_database(server_url, BENCH_DATABASE)
     os.environ["DATABASE_URL"] = bench_url
     try:
         run(options)
@@ -66,7 +66,7 @@ def main() -> None:
 
         connections.close_all()
         if not options.keep:
-            _drop_database(server_url, BENCH_DATABASE)
+            drop_database(server_url, BENCH_DATABASE)
 
 
 def run(options: argparse.Namespace) -> None:
@@ -276,33 +276,6 @@ def _checkpoint() -> None:
 def _report(label: str, seconds: float) -> float:
     print(f"{label}: {seconds:.2f} s", flush=True)
     return seconds
-
-
-# --- the bench database ----------------------------------------------------------------
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@contextmanager
-def _server(url: str) -> Iterator[Any]:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as connection:
-        yield connection
-
-
-def _recreate_database(url: str, name: str) -> None:
-    with _server(url) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-
-
-def _drop_database(url: str, name: str) -> None:
-    with _server(url) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

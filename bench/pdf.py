@@ -32,14 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.database import drop_database, recreate_database, with_database  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 # The job is run here, not by a worker: whatever the service queues goes nowhere.
 os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
@@ -64,8 +64,8 @@ def main() -> None:
         return
 
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jointplan")
-    _recreate_database(server_url, BENCH_DATABASE)
-    os.environ["DATABASE_URL"] = _with_database(server_url, BENCH_DATABASE)
+    recreate_database(server_url, BENCH_DATABASE)
+    os.environ["DATABASE_URL"] = with_database(server_url, BENCH_DATABASE)
     with tempfile.TemporaryDirectory(prefix="jointplan-bench-pdf-") as media:
         os.environ["MEDIA_ROOT"] = media
         try:
@@ -75,7 +75,7 @@ def main() -> None:
 
             connections.close_all()
             if not options.keep:
-                _drop_database(server_url, BENCH_DATABASE)
+                drop_database(server_url, BENCH_DATABASE)
 
 
 def run(options: argparse.Namespace) -> None:
@@ -217,30 +217,6 @@ def _list(runs: list[float]) -> str:
 
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@contextmanager
-def _server(url: str) -> Iterator[Any]:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as connection:
-        yield connection
-
-
-def _recreate_database(url: str, name: str) -> None:
-    with _server(url) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-
-
-def _drop_database(url: str, name: str) -> None:
-    with _server(url) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

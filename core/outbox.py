@@ -18,10 +18,9 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.models import OutboxMessage
+from core.queueing import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +46,7 @@ def outbox_dispatch(*, message_id: int) -> bool:
     """Hand the row to the broker; when it cannot be reached, leave it to the sweeper."""
     from core.tasks import run_outbox_message
 
-    try:
-        run_outbox_message.apply_async(
-            args=[message_id],
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
-    except (BrokerError, RedisConnectionError, ConnectionError, OSError):
-        logger.warning("broker unreachable: outbox message %s waits for the sweeper", message_id)
+    if not task_send(run_outbox_message, message_id):
         return False
     OutboxMessage.objects.filter(pk=message_id).update(queued_at=timezone.now())
     return True

@@ -7,14 +7,13 @@ review, the clearing of the sign-offs: approvers would sign a text that is no lo
 stored. So every model is shown read-only, and the actions call ``strategy_transition``,
 which checks the admin's own rights like anybody else's."""
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyInline, ReadOnlyMixin
 from core.exceptions import ApplicationError
 from strategies.models import (
     ApprovalRound,
@@ -31,24 +30,6 @@ from strategies.models import (
     TargetIndicator,
 )
 from strategies.services import strategy_transition
-
-
-class ReadOnlyMixin:
-    """View only: see the module's docstring for why."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    show_change_link = True
 
 
 class ParticipationInline(ReadOnlyInline):

@@ -28,6 +28,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyInline, ReadOnlyMixin
 from core.exceptions import ApplicationError
 from surveys import services
 from surveys.models import (
@@ -41,25 +42,6 @@ from surveys.models import (
     QuestionnaireVersion,
     Response,
 )
-
-
-class ReadOnlyMixin:
-    """View only: see the module's docstring for why."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    show_change_link = True
-
 
 # --- questionnaires -------------------------------------------------------------------------
 

@@ -25,14 +25,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.audit import audit_log_write
 from core.documents.registry import DocumentKind, get_document_kind
 from core.documents.rendering import html_to_pdf, render_document_html
 from core.exceptions import ApplicationError
 from core.models import DocumentExport
+from core.queueing import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -114,21 +113,7 @@ def document_export_enqueue(*, export_id: int, countdown: float = 0) -> bool:
     unset) and the sweeper tries again: the request that made the job still succeeds."""
     from core.tasks import render_document_export
 
-    try:
-        render_document_export.apply_async(
-            args=[export_id],
-            countdown=countdown or None,
-            # Fail fast instead of holding the web request while Redis is down.
-            retry=True,
-            retry_policy={
-                "max_retries": 1,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.2,
-            },
-        )
-    except (BrokerError, RedisConnectionError, ConnectionError, OSError):
-        logger.warning("broker unreachable: export %s stays queued for the sweeper", export_id)
+    if not task_send(render_document_export, export_id, countdown=countdown):
         return False
     DocumentExport.objects.filter(pk=export_id).update(queued_at=timezone.now())
     return True
